@@ -1,0 +1,38 @@
+# The two commands of the README. Everything else is CMake.
+#   make run   — install missing packages, build, run plinth on the example
+#   make test  — install missing packages, build with sanitizers, run every test
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+RUN_DIR  ?= build-release
+TEST_DIR ?= build
+EXAMPLE  ?= examples/plinth.toml
+
+.PHONY: all run test deps build build-test bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps
+
+build: deps
+	@cmake -S . -B $(RUN_DIR) -DCMAKE_BUILD_TYPE=Release -DPL_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(RUN_DIR) -j$(JOBS)
+
+run: build
+	./$(RUN_DIR)/cli/plinth config check $(EXAMPLE)
+
+# The CI build: clang-19, -Werror, ASan + UBSan, fault injection and the
+# libFuzzer targets, all in one tree so one ctest runs everything.
+build-test: deps
+	@cmake -S . -B $(TEST_DIR) -DCMAKE_C_COMPILER=clang-19 \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPL_WERROR=ON -DPL_SANITIZE=ON \
+	  -DPL_TESTING=ON -DPL_FUZZ=ON >/dev/null
+	@cmake --build $(TEST_DIR) -j$(JOBS)
+
+test: build-test
+	cd $(TEST_DIR) && ctest --output-on-failure -j$(JOBS)
+
+bench: build
+	./$(RUN_DIR)/bench/bench_config_parse
+
+clean:
+	rm -rf $(RUN_DIR) $(TEST_DIR)
