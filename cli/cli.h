@@ -1,0 +1,53 @@
+/*
+** cli.h — shared pieces of the plinth command. The command uses only the
+** public header, like any application that embeds libplinth.
+*/
+#ifndef PLINTH_CLI_H
+#define PLINTH_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "plinth/plinth.h"
+
+/* Exit codes: documented in `plinth --help` and docs/cli.md. */
+enum {
+    CLI_OK = 0,
+    CLI_FAILED = 1,   /* a check failed: invalid data, refused plugin, ... */
+    CLI_USAGE = 2,    /* bad command line */
+    CLI_CONFIG = 3,   /* configuration or manifest is malformed or wrong */
+    CLI_IO = 4,       /* a file is missing or unreadable */
+    CLI_INTERNAL = 70 /* out of memory or a bug */
+};
+
+/* A subcommand: argv[0] is the subcommand's own name. */
+typedef int (*cli_fn)(int argc, char **argv);
+
+typedef struct cli_command {
+    const char *name;
+    cli_fn run;
+    const char *usage;   /* arguments, shown in help */
+    const char *summary; /* one line, shown in help */
+} cli_command;
+
+/* Dispatch argv[1] among `cmds` (NULL-name terminated); `group` names the
+** parent command in messages ("config"). */
+int cli_dispatch(const char *group, const cli_command *cmds, int argc, char **argv);
+
+/* The exit code for a status (a table: see cli.c). */
+int cli_exit_code(pl_status st);
+
+/* Print "plinth: <msg>" on stderr; returns the exit code for st. */
+int cli_fail(pl_status st, const char *msg);
+
+/* Usage error: prints the message and a hint; returns CLI_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write a string that plinth returned, then release it. */
+void cli_print_owned(FILE *f, char *s);
+
+int cli_config(int argc, char **argv);
+int cli_manifest(int argc, char **argv);
+int cli_schema(int argc, char **argv);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+** main.c — the plinth command: option parsing at the top level and the
+** table of subcommands.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const cli_command commands[] = {
+    {"config", cli_config, "check|show [FILE] [--json]",
+     "validate or show a host configuration (TOML, JSON or YAML)"},
+    {"manifest", cli_manifest, "check|show FILE [--json]",
+     "validate or show a plugin manifest (plugin.toml, plugin.yaml)"},
+    {"schema", cli_schema, "validate SCHEMA DATA",
+     "check data (JSON, YAML or TOML) against a JSON Schema"},
+    {"version", cmd_version, "", "print plinth's version"},
+    {"help", cmd_help, "", "show this help"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "plinth %s — a plugin host for LLM applications\n\n", pl_version());
+    fprintf(f, "usage: plinth COMMAND [ARGS...]\n\ncommands:\n");
+    for (const cli_command *c = commands; c->name; c++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s %s", c->name, c->usage);
+        fprintf(f, "  %-40s %s\n", left, c->summary);
+    }
+    fprintf(f,
+            "\noptions:\n"
+            "  --version                                print the version and exit\n"
+            "  --help                                   show this help\n"
+            "\nconfiguration lookup when FILE is omitted: $PLINTH_CONFIG, ./plinth.toml,\n"
+            "./plugins.toml, ./providers.toml, $XDG_CONFIG_HOME/plinth/plinth.{toml,json,yaml,yml}\n"
+            "\nexit codes: 0 ok, 1 check failed (for example invalid data), 2 usage error,\n"
+            "3 configuration or manifest error, 4 file missing or unreadable, 70 internal error\n");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("plinth %s\n", pl_version());
+    return CLI_OK;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    print_help(stdout);
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return cmd_version(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(argc - 1, argv + 1);
+    return cli_dispatch(NULL, commands, argc, argv);
+}
