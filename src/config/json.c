@@ -354,12 +354,7 @@ static pl_status duplicate_error(jreader *r, const char *key, size_t klen, pl_lo
                                  const plc_member *first)
 {
     char shown[TOKEN_SHOWN + 4];
-    size_t n = 0;
-    for (size_t i = 0; i < klen && n < TOKEN_SHOWN; i++)
-        shown[n++] = (unsigned char)key[i] < 0x20 || key[i] == 0x7f ? '?' : key[i];
-    if (klen > TOKEN_SHOWN)
-        memcpy(shown + n, "...", 3), n += 3;
-    shown[n] = '\0';
+    plu_shown(shown, TOKEN_SHOWN, key, klen);
     at.file = r->ename;
     return plu_errf(r->err, PL_E_SYNTAX, &at, "duplicate key '%s' (first at line %u)", shown,
                     (unsigned)first->key_loc.line);

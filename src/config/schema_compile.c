@@ -79,8 +79,8 @@ const sch_kwdef *sch_kwdef_find(const char *name, size_t len, unsigned draft)
 {
     for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++) {
         const sch_kwdef *d = &keywords[k];
-        if ((d->drafts & draft) && strncmp(d->name, name, len) == 0 &&
-            d->name[len] == '\0')
+        /* Keys may hold NUL bytes ("pattern\u0000"): compare lengths first. */
+        if ((d->drafts & draft) && strlen(d->name) == len && memcmp(d->name, name, len) == 0)
             return d;
     }
     return NULL;

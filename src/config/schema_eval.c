@@ -107,6 +107,8 @@ static void error_free(plc_schema_error *x)
 
 /* Record an error at the current location plus `extra` (may be NULL). */
 static void report(sch_ectx *e, const plc_schema *s, const sch_kw *kw, const sch_path *extra,
+                   pl_loc loc, const char *fmt, va_list ap) PLU_PRINTF(6, 0);
+static void report(sch_ectx *e, const plc_schema *s, const sch_kw *kw, const sch_path *extra,
                    pl_loc loc, const char *fmt, va_list ap)
 {
     plc_schema_errors *errs = e->errs;

@@ -119,3 +119,16 @@ size_t plu_utf8_encode(uint32_t cp, char out[4])
     }
     return 0;
 }
+
+char *plu_shown(char *out, size_t max, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < max; i++)
+        out[k++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (n > max) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+    return out;
+}

@@ -69,7 +69,7 @@ int plu_buf_append(plu_buf *b, const void *p, size_t n);
 int plu_buf_puts(plu_buf *b, const char *s);
 int plu_buf_putc(plu_buf *b, char c);
 int plu_buf_printf(plu_buf *b, const char *fmt, ...) PLU_PRINTF(2, 3);
-int plu_buf_vprintf(plu_buf *b, const char *fmt, va_list ap);
+int plu_buf_vprintf(plu_buf *b, const char *fmt, va_list ap) PLU_PRINTF(2, 0);
 /* Hand the content to the caller (plu_free it); the buffer is emptied.
 ** Returns "" (allocated) for an empty buffer, NULL on out of memory. */
 char *plu_buf_take(plu_buf *b);
@@ -105,7 +105,7 @@ void plu_err_clear(pl_err *e);
 pl_status plu_errf(pl_err *e, pl_status st, const pl_loc *loc,
                    const char *fmt, ...) PLU_PRINTF(4, 5);
 pl_status plu_verrf(pl_err *e, pl_status st, const pl_loc *loc,
-                    const char *fmt, va_list ap);
+                    const char *fmt, va_list ap) PLU_PRINTF(4, 0);
 /* Prepend context to an existing message: "<context>: <old message>". */
 void plu_err_prefix(pl_err *e, const char *fmt, ...) PLU_PRINTF(2, 3);
 /* Record out-of-memory (a fixed message; never allocates). */
@@ -116,6 +116,11 @@ pl_status plu_err_nomem(pl_err *e);
 ** case-insensitive), when it is close enough to be a plausible typo;
 ** otherwise NULL. candidates is a NULL-terminated list. */
 const char *plu_suggest(const char *word, const char *const *candidates);
+
+/* ---- quoting user text in messages --------------------------------------
+** Copy at most `max` bytes of s[0..n) into out (which holds max + 4 bytes),
+** control characters shown as '?', "..." appended when cut. Returns out. */
+char *plu_shown(char *out, size_t max, const char *s, size_t n);
 
 /* ---- UTF-8 ---------------------------------------------------------------
 ** Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when the
