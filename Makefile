@@ -17,8 +17,13 @@ build: deps
 	@cmake -S . -B $(RUN_DIR) -DCMAKE_BUILD_TYPE=Release -DPL_BUILD_TESTS=OFF >/dev/null
 	@cmake --build $(RUN_DIR) -j$(JOBS)
 
+# plinth's main job on the bundled example, offline: check the
+# configuration, load and list its plugins, stream a chat through the
+# offline provider.
 run: build
 	./$(RUN_DIR)/cli/plinth config check $(EXAMPLE)
+	./$(RUN_DIR)/cli/plinth plugins --config $(EXAMPLE)
+	./$(RUN_DIR)/cli/plinth chat offline --config $(EXAMPLE) --stream "Hello plinth, stream me a reply"
 
 # The CI build: clang-19, -Werror, ASan + UBSan, fault injection and the
 # libFuzzer targets, all in one tree so one ctest runs everything.

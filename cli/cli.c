@@ -32,6 +32,40 @@ int cli_exit_code(pl_status st)
     return CLI_FAILED;
 }
 
+/* A provider call's error kind → exit code, so scripts can tell a bad key
+** from a slow network. */
+static const struct {
+    pl_error_kind kind;
+    int code;
+} kind_codes[] = {
+    {PL_ERROR_AUTH, CLI_AUTH},
+    {PL_ERROR_RATE_LIMITED, CLI_RATE_LIMITED},
+    {PL_ERROR_CONTEXT_WINDOW, CLI_REQUEST},
+    {PL_ERROR_INVALID_REQUEST, CLI_REQUEST},
+    {PL_ERROR_PROVIDER, CLI_PROVIDER},
+    {PL_ERROR_RESPONSE, CLI_PROVIDER},
+    {PL_ERROR_TRANSPORT, CLI_NETWORK},
+    {PL_ERROR_TIMEOUT, CLI_TIMEOUT},
+    {PL_ERROR_CANCELLED, CLI_CANCELLED},
+    {PL_ERROR_PLUGIN, CLI_PLUGIN},
+    {PL_ERROR_DENIED, CLI_DENIED},
+    {PL_ERROR_UNSUPPORTED, CLI_FAILED},
+    {PL_ERROR_CONFIG, CLI_CONFIG},
+};
+
+int cli_call_exit_code(pl_status st, const pl_call *call)
+{
+    pl_error_kind k = pl_call_error_kind(call);
+    for (size_t i = 0; i < sizeof kind_codes / sizeof kind_codes[0]; i++)
+        if (kind_codes[i].kind == k)
+            return kind_codes[i].code;
+    if (st == PL_E_NOT_FOUND)
+        return CLI_NOT_FOUND;
+    if (st == PL_E_INVALID_ARG)
+        return CLI_USAGE;
+    return cli_exit_code(st);
+}
+
 int cli_fail(pl_status st, const char *msg)
 {
     fprintf(stderr, "plinth: %s\n", msg && *msg ? msg : pl_status_str(st));

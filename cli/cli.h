@@ -17,6 +17,16 @@ enum {
     CLI_USAGE = 2,    /* bad command line */
     CLI_CONFIG = 3,   /* configuration or manifest is malformed or wrong */
     CLI_IO = 4,       /* a file is missing or unreadable */
+    CLI_NOT_FOUND = 5,   /* no plugin or provider by that name */
+    CLI_PLUGIN = 6,      /* the plugin failed to load, or failed / broke its contract */
+    CLI_AUTH = 7,        /* the provider refused the credentials */
+    CLI_RATE_LIMITED = 8,/* the provider asked to slow down */
+    CLI_REQUEST = 9,     /* the provider refused the request (invalid, context too long) */
+    CLI_PROVIDER = 10,   /* another provider error, or an unreadable reply */
+    CLI_NETWORK = 11,    /* DNS, connect, TLS, a cut connection */
+    CLI_TIMEOUT = 12,    /* the call's deadline passed */
+    CLI_DENIED = 13,     /* a request to a host outside the allow-list */
+    CLI_CANCELLED = 130, /* interrupted (Ctrl-C) */
     CLI_INTERNAL = 70 /* out of memory or a bug */
 };
 
@@ -46,7 +56,15 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a string that plinth returned, then release it. */
 void cli_print_owned(FILE *f, char *s);
 
+/* The exit code for a failed provider call: by the call's error kind. */
+int cli_call_exit_code(pl_status st, const pl_call *call);
+
 int cli_config(int argc, char **argv);
+int cli_plugins(int argc, char **argv);
+int cli_models(int argc, char **argv);
+int cli_chat(int argc, char **argv);
+int cli_complete(int argc, char **argv);
+int cli_embed(int argc, char **argv);
 int cli_manifest(int argc, char **argv);
 int cli_schema(int argc, char **argv);
 

@@ -18,6 +18,13 @@ static const cli_command commands[] = {
      "validate or show a plugin manifest (plugin.toml, plugin.yaml)"},
     {"schema", cli_schema, "validate SCHEMA DATA",
      "check data (JSON, YAML or TOML) against a JSON Schema"},
+    {"plugins", cli_plugins, "[--config FILE] [--json]",
+     "load the configuration and list its plugins with their state"},
+    {"models", cli_models, "NAME [--json]", "list a provider's models"},
+    {"chat", cli_chat, "NAME [options] PROMPT",
+     "chat with a provider (--model --system --stream --tool FILE.json --json ...)"},
+    {"complete", cli_complete, "NAME [options] PROMPT", "complete a prompt"},
+    {"embed", cli_embed, "NAME [--model M] [--json] TEXT...", "embed texts"},
     {"version", cmd_version, "", "print plinth's version"},
     {"help", cmd_help, "", "show this help"},
     {NULL, NULL, NULL, NULL},
@@ -30,7 +37,7 @@ static void print_help(FILE *f)
     for (const cli_command *c = commands; c->name; c++) {
         char left[64];
         snprintf(left, sizeof left, "%s %s", c->name, c->usage);
-        fprintf(f, "  %-40s %s\n", left, c->summary);
+        fprintf(f, "  %-34s %s\n", left, c->summary);
     }
     fprintf(f,
             "\noptions:\n"
@@ -38,8 +45,12 @@ static void print_help(FILE *f)
             "  --help                                   show this help\n"
             "\nconfiguration lookup when FILE is omitted: $PLINTH_CONFIG, ./plinth.toml,\n"
             "./plugins.toml, ./providers.toml, $XDG_CONFIG_HOME/plinth/plinth.{toml,json,yaml,yml}\n"
+            "\nplugins, models, chat, complete and embed take --config FILE (else the lookup above)\n"
             "\nexit codes: 0 ok, 1 check failed (for example invalid data), 2 usage error,\n"
-            "3 configuration or manifest error, 4 file missing or unreadable, 70 internal error\n");
+            "3 configuration or manifest error, 4 file missing or unreadable, 5 no such plugin,\n"
+            "6 plugin failed, 7 authentication refused, 8 rate limited, 9 request refused,\n"
+            "10 other provider error, 11 network error, 12 timed out, 13 host not allowed,\n"
+            "130 interrupted, 70 internal error\n");
 }
 
 static int cmd_version(int argc, char **argv)

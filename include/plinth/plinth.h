@@ -71,7 +71,9 @@ typedef enum pl_status {
     PL_E_NETWORK = 16,     /* a transport-level network failure */
     PL_E_TIMEOUT = 17,     /* a deadline passed */
     PL_E_CANCELLED = 18,   /* the call was cancelled by the caller */
-    PL_E_INTERNAL = 19     /* a bug in plinth; please report it */
+    PL_E_INTERNAL = 19,    /* a bug in plinth; please report it */
+    PL_E_PROVIDER = 20     /* the provider (or its upstream) reported an error;
+                              pl_call_error_kind() says which */
 } pl_status;
 
 /*
@@ -197,6 +199,233 @@ PL_API pl_status pl_manifest_to_json(const pl_manifest *m, char **out);
 PL_API pl_status pl_schema_validate(const char *schema_path,
                                     const char *data_path, char **report,
                                     char *err, size_t errlen);
+
+/* ==== plugins =============================================================
+** pl_host_open loads every configured plugin. A plugin that fails to load
+** does not fail the host: it is listed with its error, the others work. */
+
+typedef enum pl_plugin_kind {
+    PL_KIND_PROVIDER = 1, /* an LLM provider: chat, complete, embed, models */
+    PL_KIND_TOOL = 2,
+    PL_KIND_PROMPT = 3,
+    PL_KIND_CONTEXT = 4
+} pl_plugin_kind;
+
+typedef enum pl_backend {
+    PL_BACKEND_NATIVE = 1,  /* a shared library */
+    PL_BACKEND_WASM = 2,    /* a WebAssembly module in plinth's sandbox */
+    PL_BACKEND_PROCESS = 3  /* an external process (JSON-RPC or MCP) */
+} pl_backend;
+
+typedef enum pl_plugin_state {
+    PL_PLUGIN_READY = 1,    /* loaded and initialised */
+    PL_PLUGIN_FAILED = 2,   /* did not load; see status and error */
+    PL_PLUGIN_DISABLED = 3  /* enabled = false in the configuration */
+} pl_plugin_state;
+
+/* What the host knows about one plugin. Strings are borrowed from the host
+** and valid until pl_host_close; any may be NULL when unknown (a plugin
+** that failed before reporting its version, say). */
+typedef struct pl_plugin_info {
+    const char *name;        /* the configured name */
+    const char *id;          /* the plugin's id ("dev.plinth.openai") */
+    const char *version;     /* its version */
+    const char *description;
+    const char *location;    /* the file or command it was loaded from */
+    pl_plugin_kind kind;
+    pl_backend backend;
+    pl_plugin_state state;
+    pl_status status;        /* PL_OK when ready, else why it failed */
+    const char *error;       /* the message when FAILED, else NULL */
+} pl_plugin_info;
+
+/* pl_host_plugin_count — how many plugins the configuration names
+** (providers first, then tools/prompts/contexts, in file order). */
+PL_API size_t pl_host_plugin_count(const pl_host *host);
+
+/* pl_host_plugin_info — the i-th plugin (0-based). PL_E_NOT_FOUND past the
+** end, PL_E_MISUSE on a closed host. */
+PL_API pl_status pl_host_plugin_info(const pl_host *host, size_t i, pl_plugin_info *out);
+
+/* pl_host_plugin_find — a plugin by configured name; PL_E_NOT_FOUND (the
+** host's last error then suggests a near name). */
+PL_API pl_status pl_host_plugin_find(pl_host *host, const char *name, pl_plugin_info *out);
+
+/* ==== calls ===============================================================
+** A pl_call carries one provider call's cancellation and, after it
+** failed, the typed error. Make one per call (or reuse it: every call
+** resets it). pl_call_cancel may be called from any thread at any time;
+** the call then ends with PL_E_CANCELLED as soon as it notices (within
+** about 50 ms while waiting on the network). */
+
+typedef struct pl_call pl_call;
+
+/* The kind of a failed call (the same values as the plugin kit's
+** PL_PLUGIN_ERR_*). */
+typedef enum pl_error_kind {
+    PL_ERROR_NONE = 0,
+    PL_ERROR_AUTH = 1,            /* bad or missing credentials (HTTP 401/403) */
+    PL_ERROR_RATE_LIMITED = 2,    /* slow down; pl_call_retry_after_ms() */
+    PL_ERROR_CONTEXT_WINDOW = 3,  /* the input is too long for the model */
+    PL_ERROR_INVALID_REQUEST = 4, /* the provider refused the request */
+    PL_ERROR_PROVIDER = 5,        /* another provider error; see HTTP status and code */
+    PL_ERROR_TRANSPORT = 6,       /* DNS, connect, TLS, a cut connection */
+    PL_ERROR_TIMEOUT = 7,         /* the call's deadline passed */
+    PL_ERROR_CANCELLED = 8,       /* pl_call_cancel() */
+    PL_ERROR_PLUGIN = 9,          /* the plugin failed or broke its contract */
+    PL_ERROR_DENIED = 10,         /* a request to a host outside the allow-list */
+    PL_ERROR_RESPONSE = 11,       /* the provider's reply could not be read */
+    PL_ERROR_UNSUPPORTED = 12,    /* the provider does not implement this */
+    PL_ERROR_CONFIG = 13          /* the plugin's configuration is not usable */
+} pl_error_kind;
+
+PL_API pl_status pl_call_new(pl_call **out);
+PL_API void pl_call_free(pl_call *call);
+/* Ask the call to stop. Thread-safe; harmless after the call ended. The
+** flag stays set until the next call made with this pl_call. */
+PL_API void pl_call_cancel(pl_call *call);
+/* After a failed call: its kind, message ("provider 'openai': chat: 401:
+** Incorrect API key provided"), HTTP status (0 when none), the provider's
+** own error code (NULL when none), the wait the provider asked for before
+** a retry (-1 when none), and how many HTTP requests were sent. */
+PL_API pl_error_kind pl_call_error_kind(const pl_call *call);
+PL_API const char *pl_error_kind_str(pl_error_kind kind);
+PL_API const char *pl_call_error_message(const pl_call *call);
+PL_API int pl_call_http_status(const pl_call *call);
+PL_API const char *pl_call_provider_code(const pl_call *call);
+PL_API long pl_call_retry_after_ms(const pl_call *call);
+PL_API unsigned pl_call_attempts(const pl_call *call);
+
+/* ==== the provider API =====================================================
+** Data crosses as JSON in plinth's provider wire format v1 (docs/providers.md):
+**
+** request:  {"messages": [ChatMessage...], "tools": [Tool...],
+**            "tool_choice": "auto"|"none"|"required"|{"type":"function",...},
+**            "model": "...", "system": "..."|[...], "temperature": 0.2,
+**            "max_tokens": 100, "options": {...more provider config...}}
+**   model, system, temperature, max_tokens, top_p and options override the
+**   provider's configured values for this call only.
+** ChatMessage: {"role": "User"|"Assistant", "content": [Content...]}
+** Content: {"type":"text","text":...} | {"type":"image","mime_type",
+**   "data":[bytes]} | {"type":"image_url","url"} | {"type":"tool_use","id",
+**   "name","arguments":{...}} | {"type":"tool_result","id","name",
+**   "is_error","content":[Content...]} | {"type":"thinking","text"}
+** chat response: {"text", "tool_calls": [{"id","type":"function",
+**   "function":{"name","arguments":"<JSON text>"}}], "thinking",
+**   "usage": {"input_tokens","output_tokens","reasoning_tokens",
+**   "cache_read","cache_write"}, "finish_reason": "Stop"|"Length"|
+**   "ToolCalls"|"ContentFilter"|"Error"|"Other"|"Unknown"}
+**
+** Every call: host and provider name; call may be NULL (no cancellation,
+** error details only in pl_host_last_error); on PL_OK *out_json is a string
+** to pl_free(). Errors: PL_E_NOT_FOUND (no such provider), PL_E_PLUGIN
+** (it failed to load, or broke its contract), PL_E_INVALID_ARG (bad
+** request JSON), PL_E_PROVIDER (the provider said no: see the call's
+** kind), PL_E_NETWORK, PL_E_TIMEOUT, PL_E_DENIED, PL_E_CANCELLED,
+** PL_E_UNSUPPORTED, PL_E_NOMEM. Thread-safe: calls may run concurrently,
+** also on one provider.
+*/
+
+/* ["model-id", ...] */
+PL_API pl_status pl_list_models(pl_host *host, const char *provider, pl_call *call,
+                                char **out_json);
+PL_API pl_status pl_chat(pl_host *host, const char *provider, const char *request_json,
+                         pl_call *call, char **out_json);
+/* request: {"prompt", "suffix", "max_tokens", "temperature", "model"};
+** response {"text"} */
+PL_API pl_status pl_complete(pl_host *host, const char *provider, const char *request_json,
+                             pl_call *call, char **out_json);
+/* request: {"inputs": ["text", ...], "model"}; response [[float...], ...] */
+PL_API pl_status pl_embed(pl_host *host, const char *provider, const char *request_json,
+                          pl_call *call, char **out_json);
+
+typedef struct pl_usage {
+    uint32_t input_tokens, output_tokens, reasoning_tokens, cache_read, cache_write;
+} pl_usage;
+
+typedef enum pl_chunk_kind {
+    PL_CHUNK_TEXT = 1,              /* text, text_len */
+    PL_CHUNK_THINKING = 2,          /* text, text_len */
+    PL_CHUNK_TOOL_USE_START = 3,    /* index, id, name */
+    PL_CHUNK_TOOL_USE_DELTA = 4,    /* index, text (a piece of the arguments JSON) */
+    PL_CHUNK_TOOL_USE_COMPLETE = 5, /* index, id, name, arguments (JSON text) */
+    PL_CHUNK_USAGE = 6,             /* usage */
+    PL_CHUNK_DONE = 7               /* finish_reason; always the last chunk */
+} pl_chunk_kind;
+
+/* One piece of a streamed reply. Borrowed: valid during the callback. */
+typedef struct pl_chunk {
+    pl_chunk_kind kind;
+    const char *text;
+    size_t text_len;
+    uint32_t index;
+    const char *id, *name, *arguments;
+    pl_usage usage;
+    const char *finish_reason;
+    const char *json; /* the chunk in the wire format: {"text":"Hel"} */
+} pl_chunk;
+
+/* Return 0 to go on, non-zero to cancel the call (it ends with
+** PL_E_CANCELLED). Called on the thread that called pl_chat_stream. */
+typedef int (*pl_chunk_fn)(void *user, const pl_chunk *chunk);
+
+/* Streaming chat: on_chunk gets each chunk as it arrives. out_json may be
+** NULL; otherwise it receives the whole reply assembled as a chat
+** response. */
+PL_API pl_status pl_chat_stream(pl_host *host, const char *provider,
+                                const char *request_json, pl_chunk_fn on_chunk, void *user,
+                                pl_call *call, char **out_json);
+
+/* ==== request and response helpers =========================================
+** Build wire requests and read wire responses without writing JSON. */
+
+typedef struct pl_request pl_request;
+PL_API pl_status pl_request_new(pl_request **out);
+PL_API void pl_request_free(pl_request *req);
+PL_API pl_status pl_request_model(pl_request *req, const char *model);
+PL_API pl_status pl_request_system(pl_request *req, const char *text);
+PL_API pl_status pl_request_temperature(pl_request *req, double t);
+PL_API pl_status pl_request_max_tokens(pl_request *req, uint32_t n);
+/* A user or assistant message with one text part. */
+PL_API pl_status pl_request_user(pl_request *req, const char *text);
+PL_API pl_status pl_request_assistant(pl_request *req, const char *text);
+/* An image (bytes) added to the last user message (a new one if needed). */
+PL_API pl_status pl_request_image(pl_request *req, const char *mime_type, const void *data,
+                                  size_t len);
+/* A tool the model may call: parameters is a JSON Schema (JSON text). */
+PL_API pl_status pl_request_tool(pl_request *req, const char *name, const char *description,
+                                 const char *parameters_json);
+/* A tool given as JSON: the wire form {"type":"function","function":
+** {"name","description","parameters"}} or the short form {"name",
+** "description","parameters"}. PL_E_INVALID_ARG (with err) when it is
+** neither. */
+PL_API pl_status pl_request_tool_json(pl_request *req, const char *tool_json, char *err,
+                                      size_t errlen);
+/* "auto", "none", "required", or a tool name. */
+PL_API pl_status pl_request_tool_choice(pl_request *req, const char *choice);
+/* Replay a tool call the assistant made, then its result. */
+PL_API pl_status pl_request_tool_call(pl_request *req, const char *id, const char *name,
+                                      const char *arguments_json);
+PL_API pl_status pl_request_tool_result(pl_request *req, const char *id, const char *name,
+                                        const char *content, int is_error);
+/* An option passed to the provider's configuration for this call. */
+PL_API pl_status pl_request_option(pl_request *req, const char *key, const char *value_json);
+/* The request as JSON (pl_free it). */
+PL_API pl_status pl_request_to_json(const pl_request *req, char **out_json);
+
+typedef struct pl_response pl_response;
+/* Read a chat response. err (may be NULL) says what is wrong with it. */
+PL_API pl_status pl_response_parse(const char *json, pl_response **out, char *err,
+                                   size_t errlen);
+PL_API void pl_response_free(pl_response *resp);
+/* Borrowed strings, valid until pl_response_free; NULL when absent. */
+PL_API const char *pl_response_text(const pl_response *resp);
+PL_API const char *pl_response_thinking(const pl_response *resp);
+PL_API const char *pl_response_finish_reason(const pl_response *resp);
+PL_API pl_usage pl_response_usage(const pl_response *resp);
+PL_API size_t pl_response_tool_call_count(const pl_response *resp);
+PL_API pl_status pl_response_tool_call(const pl_response *resp, size_t i, const char **id,
+                                       const char **name, const char **arguments_json);
 
 /*
 ** pl_free — release memory that plinth returned. NULL is ignored.

@@ -2,29 +2,61 @@
 ** host.c — the pl_host handle: opening a host from its configuration,
 ** closing it, and reporting its last error.
 **
-** This issue's host holds the configuration only; the plugin registry
-** grows here in the next one.
+** Opening reads the configuration and loads every configured plugin
+** (registry.c); a plugin that fails to load is recorded, not fatal.
 */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "config/model.h"
-#include "plinth/plinth.h"
-#include "util/util.h"
+#include "core.h"
 
-/* A live host carries this word; a closed or foreign pointer does not,
-** which turns most use-after-close bugs into PL_E_MISUSE (SQLite's idea). */
-#define HOST_MAGIC 0x706c6873u /* "plhs" */
-#define HOST_DEAD 0x64656164u  /* "dead" */
+bool plh_host_ok(const pl_host *h) { return h && h->magic == PLH_HOST_MAGIC; }
 
-struct pl_host {
-    uint32_t magic;
-    plc_config *cfg;
-    char *config_path; /* NULL when running on built-in defaults */
-    pl_err err;        /* the last error, for pl_host_last_error */
-};
+static bool host_ok(const pl_host *h) { return plh_host_ok(h); }
 
-static bool host_ok(const pl_host *h) { return h && h->magic == HOST_MAGIC; }
+pl_status plh_fail(pl_host *h, pl_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&h->lock);
+    plu_verrf(&h->err, st, NULL, fmt, ap);
+    pthread_mutex_unlock(&h->lock);
+    va_end(ap);
+    return st;
+}
+
+/* $PLINTH_LOG: error, warn (default), info, debug or trace. */
+static int log_level_from_env(void)
+{
+    static const char *const names[] = {"off", "error", "warn", "info", "debug", "trace"};
+    const char *v = getenv("PLINTH_LOG");
+    for (int i = 0; v && i < 6; i++)
+        if (strcasecmp(v, names[i]) == 0)
+            return i;
+    return PL_PLUGIN_LOG_WARN;
+}
+
+void plh_log(pl_host *h, const char *plugin, int level, const char *msg)
+{
+    static const char *const names[] = {"", "error", "warn", "info", "debug", "trace"};
+    if (level < 1 || level > 5 || level > h->log_level)
+        return;
+    fprintf(stderr, "plinth: %s: [%s] %s\n", names[level], plugin ? plugin : "host", msg);
+}
+
+/* The HTTP client, made on first use (most hosts never need one). */
+pln_client *plh_http(pl_host *h, pl_err *err)
+{
+    pthread_mutex_lock(&h->lock);
+    if (!h->http)
+        h->http = pln_client_new(err);
+    pln_client *c = h->http;
+    pthread_mutex_unlock(&h->lock);
+    return c;
+}
 
 /* Copy a message into the caller's buffer, always terminated. */
 static void copy_err(char *buf, size_t len, const char *msg)
@@ -70,8 +102,16 @@ PL_API pl_status pl_host_open(const char *config_path, pl_host **out, char *err,
         plu_free(h);
         return st;
     }
-    h->magic = HOST_MAGIC;
+    h->magic = PLH_HOST_MAGIC;
     plu_err_clear(&h->err);
+    pthread_mutex_init(&h->lock, NULL);
+    h->log_level = log_level_from_env();
+    st = plh_registry_load(h);
+    if (st != PL_OK) {
+        copy_err(err, errlen, h->err.msg);
+        pl_host_close(h);
+        return st;
+    }
     *out = h;
     return PL_OK;
 }
@@ -80,7 +120,11 @@ PL_API void pl_host_close(pl_host *host)
 {
     if (!host_ok(host))
         return;
-    host->magic = HOST_DEAD;
+    plh_registry_unload(host);
+    host->magic = PLH_HOST_DEAD;
+    if (host->http)
+        pln_client_free(host->http);
+    pthread_mutex_destroy(&host->lock);
     plc_config_free(host->cfg);
     plu_free(host->config_path);
     plu_free(host);

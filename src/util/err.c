@@ -107,6 +107,7 @@ static const char *const status_names[] = {
     [PL_E_TIMEOUT] = "timed out",
     [PL_E_CANCELLED] = "cancelled",
     [PL_E_INTERNAL] = "internal error",
+    [PL_E_PROVIDER] = "provider error",
 };
 
 PL_API const char *pl_status_str(pl_status st)

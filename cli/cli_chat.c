@@ -1,0 +1,265 @@
+/*
+** cli_chat.c — `plinth chat`, `plinth complete` and `plinth embed`.
+**
+** Requests are built with the public pl_request helpers, so the command
+** never writes wire JSON by hand except for the two tiny requests of
+** complete and embed (strings quoted by json_quote below).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_llm.h"
+
+/* Append s as a JSON string literal. */
+static void json_quote(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static char *read_text_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, m);
+    fclose(f);
+    if (m)
+        fclose(m);
+    return buf;
+}
+
+/* The chat request from the options. */
+static int build_chat_request(const llm_args *a, char **out)
+{
+    pl_request *r = NULL;
+    pl_status st = pl_request_new(&r);
+    if (st == PL_OK && a->model)
+        st = pl_request_model(r, a->model);
+    if (st == PL_OK && a->system)
+        st = pl_request_system(r, a->system);
+    if (st == PL_OK && a->temperature)
+        st = pl_request_temperature(r, strtod(a->temperature, NULL));
+    if (st == PL_OK && a->max_tokens)
+        st = pl_request_max_tokens(r, (uint32_t)strtoul(a->max_tokens, NULL, 10));
+    for (int i = 0; st == PL_OK && i < a->n_tools; i++) {
+        char *text = read_text_file(a->tools[i]);
+        char err[256] = "";
+        if (!text) {
+            pl_request_free(r);
+            return cli_fail(PL_E_IO, "--tool: cannot read the file");
+        }
+        st = pl_request_tool_json(r, text, err, sizeof err);
+        free(text);
+        if (st != PL_OK) {
+            fprintf(stderr, "plinth: %s: %s\n", a->tools[i], err);
+            pl_request_free(r);
+            return CLI_USAGE;
+        }
+    }
+    if (st == PL_OK)
+        st = pl_request_user(r, a->texts[0]);
+    if (st == PL_OK)
+        st = pl_request_to_json(r, out);
+    pl_request_free(r);
+    return st == PL_OK ? CLI_OK : cli_fail(st, NULL);
+}
+
+/* Streamed output: text as it comes, tool calls when complete. */
+static int print_chunk(void *user, const pl_chunk *c)
+{
+    const llm_args *a = user;
+    if (a->json) {
+        puts(c->json);
+    } else if (c->kind == PL_CHUNK_TEXT) {
+        fwrite(c->text, 1, c->text_len, stdout);
+    } else if (c->kind == PL_CHUNK_THINKING) {
+        fwrite(c->text, 1, c->text_len, stderr);
+    } else if (c->kind == PL_CHUNK_TOOL_USE_COMPLETE) {
+        printf("\n[tool call %s] %s %s\n", c->id, c->name, c->arguments);
+    } else if (c->kind == PL_CHUNK_DONE) {
+        putchar('\n');
+    }
+    fflush(stdout);
+    return 0;
+}
+
+static pl_status do_chat(pl_host *h, const llm_args *a, const char *req, pl_call *c, char **out)
+{
+    if (a->stream)
+        return pl_chat_stream(h, a->provider, req, print_chunk, (void *)a, c, NULL);
+    return pl_chat(h, a->provider, req, c, out);
+}
+
+static void print_response(const char *json)
+{
+    pl_response *r = NULL;
+    char err[256];
+    if (pl_response_parse(json, &r, err, sizeof err) != PL_OK) {
+        puts(json);
+        return;
+    }
+    const char *text = pl_response_text(r);
+    if (text && *text)
+        puts(text);
+    for (size_t i = 0; i < pl_response_tool_call_count(r); i++) {
+        const char *id, *name, *args;
+        pl_response_tool_call(r, i, &id, &name, &args);
+        printf("[tool call %s] %s %s\n", id ? id : "?", name ? name : "?", args ? args : "");
+    }
+    pl_response_free(r);
+}
+
+int cli_chat(int argc, char **argv)
+{
+    llm_args a;
+    int rc = cli_llm_args("chat", argc, argv, true, &a);
+    if (rc != CLI_OK)
+        return rc;
+    if (a.n_texts != 1)
+        return cli_usage_error("chat: give exactly one PROMPT (quote it)");
+    char *req = NULL, *out = NULL;
+    if ((rc = build_chat_request(&a, &req)) != CLI_OK)
+        return rc;
+    rc = cli_llm_run(&a, req, do_chat, &out);
+    pl_free(req);
+    if (rc == CLI_OK && out) {
+        if (a.json)
+            cli_print_owned(stdout, out);
+        else {
+            print_response(out);
+            pl_free(out);
+        }
+    }
+    return rc;
+}
+
+static pl_status do_complete(pl_host *h, const llm_args *a, const char *req, pl_call *c,
+                             char **out)
+{
+    return pl_complete(h, a->provider, req, c, out);
+}
+
+/* The "text" of {"text": "..."}: printed through the response reader. */
+static void print_completion(const char *json)
+{
+    pl_response *r = NULL;
+    if (pl_response_parse(json, &r, NULL, 0) == PL_OK && pl_response_text(r))
+        puts(pl_response_text(r));
+    else
+        puts(json);
+    pl_response_free(r);
+}
+
+int cli_complete(int argc, char **argv)
+{
+    llm_args a;
+    int rc = cli_llm_args("complete", argc, argv, true, &a);
+    if (rc != CLI_OK)
+        return rc;
+    if (a.n_texts != 1)
+        return cli_usage_error("complete: give exactly one PROMPT (quote it)");
+    char *req = NULL, *out = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&req, &len);
+    if (!m)
+        return cli_fail(PL_E_NOMEM, NULL);
+    fputs("{\"prompt\":", m);
+    json_quote(m, a.texts[0]);
+    if (a.model) {
+        fputs(",\"model\":", m);
+        json_quote(m, a.model);
+    }
+    if (a.max_tokens)
+        fprintf(m, ",\"max_tokens\":%lu", strtoul(a.max_tokens, NULL, 10));
+    if (a.temperature)
+        fprintf(m, ",\"temperature\":%g", strtod(a.temperature, NULL));
+    fputc('}', m);
+    fclose(m);
+    rc = cli_llm_run(&a, req, do_complete, &out);
+    free(req);
+    if (rc == CLI_OK) {
+        if (a.json)
+            cli_print_owned(stdout, out);
+        else {
+            print_completion(out);
+            pl_free(out);
+        }
+    }
+    return rc;
+}
+
+static pl_status do_embed(pl_host *h, const llm_args *a, const char *req, pl_call *c,
+                          char **out)
+{
+    return pl_embed(h, a->provider, req, c, out);
+}
+
+/* One vector per line: split the top-level array of the compact JSON. */
+static void print_vectors(const char *json)
+{
+    int depth = 0;
+    for (const char *p = json; *p; p++) {
+        if (*p == '[' && ++depth == 2)
+            putchar('[');
+        else if (*p == ']' && depth-- == 2)
+            puts("]");
+        else if (depth == 2)
+            fputs(*p == ',' ? ", " : (char[2]){*p, 0}, stdout);
+    }
+}
+
+int cli_embed(int argc, char **argv)
+{
+    llm_args a;
+    int rc = cli_llm_args("embed", argc, argv, true, &a);
+    if (rc != CLI_OK)
+        return rc;
+    if (a.n_texts == 0)
+        return cli_usage_error("embed: give at least one TEXT");
+    char *req = NULL, *out = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&req, &len);
+    if (!m)
+        return cli_fail(PL_E_NOMEM, NULL);
+    fputs("{\"inputs\":[", m);
+    for (int i = 0; i < a.n_texts; i++) {
+        if (i)
+            fputc(',', m);
+        json_quote(m, a.texts[i]);
+    }
+    fputc(']', m);
+    if (a.model) {
+        fputs(",\"model\":", m);
+        json_quote(m, a.model);
+    }
+    fputc('}', m);
+    fclose(m);
+    rc = cli_llm_run(&a, req, do_embed, &out);
+    free(req);
+    if (rc == CLI_OK) {
+        if (a.json)
+            cli_print_owned(stdout, out);
+        else {
+            print_vectors(out);
+            pl_free(out);
+        }
+    }
+    return rc;
+}
