@@ -113,8 +113,14 @@ pl_status plh_call_fail_sink(pl_host *h, pl_call *c, const plh_plugin *p, const 
                              const pl_plugin_sink *s)
 {
     char msg[PL_ERR_MSG_MAX];
-    pl_error_kind kind = s->failed ? (pl_error_kind)s->kind : PL_ERROR_PLUGIN;
-    const char *what = s->failed ? s->message : "failed without saying why";
+    /* A plugin that stops without saying why while its call is cancelled
+    ** was stopped by the cancel: the host refused its next emit (which
+    ** plugins rightly do not report as their own error). */
+    bool cancelled = !s->failed && s->cancel && atomic_load(s->cancel);
+    pl_error_kind kind = s->failed    ? (pl_error_kind)s->kind
+                         : cancelled ? PL_ERROR_CANCELLED
+                                     : PL_ERROR_PLUGIN;
+    const char *what = s->failed ? s->message : cancelled ? "cancelled" : "failed without saying why";
     if (s->http_status > 0)
         snprintf(msg, sizeof msg, "provider '%s': %s: %d: %s", p->info.name, op, s->http_status,
                  what);
