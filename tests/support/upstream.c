@@ -593,26 +593,34 @@ static json_t *chat_read(json_t *root, chat_in *c, sbuf *text)
         json_object_get(json_object_get(root, "stream_options"), "include_usage"));
     size_t i;
     json_t *msg;
+    sbuf tool_said = {0};
+    bool after_tool = false;
     json_array_foreach(msgs, i, msg) {
         sbuf t = {0};
         content_text(json_object_get(msg, "content"), &t);
+        const char *role = json_string_value(json_object_get(msg, "role"));
+        after_tool = role && strcmp(role, "tool") == 0;
         if (t.p) {
             c->prompt_tokens += count_words(t.p);
-            const char *role = json_string_value(json_object_get(msg, "role"));
-            if (role && strcmp(role, "user") == 0) {
-                text->len = 0;
-                sb_add(text, t.p, t.len);
+            sbuf *dst = after_tool ? &tool_said : role && strcmp(role, "user") == 0 ? text : NULL;
+            if (dst) {
+                dst->len = 0;
+                sb_add(dst, t.p, t.len);
             }
         }
         free(t.p);
     }
+    /* After a tool result a model answers from it instead of calling the
+    ** tool again. */
     sbuf r = {0};
-    sb_add(&r, "You said: ", 10);
-    if (text->p)
-        sb_add(&r, text->p, text->len);
+    sb_add(&r, after_tool ? "The tool said: " : "You said: ", after_tool ? 15 : 10);
+    const sbuf *src = after_tool ? &tool_said : text;
+    if (src->p)
+        sb_add(&r, src->p, src->len);
+    free(tool_said.p);
     c->reply = r.p;
     json_t *tools = json_object_get(root, "tools");
-    if (json_array_size(tools) && text->p && strcasestr(text->p, "weather")) {
+    if (!after_tool && json_array_size(tools) && text->p && strcasestr(text->p, "weather")) {
         const char *name =
             json_string_value(json_object_get(json_object_get(json_array_get(tools, 0), "function"),
                                               "name"));

@@ -6,7 +6,9 @@
 **
 **   POST /v1/chat/completions  "You said: <last user message text>"; when
 **        the request has tools and that text contains "weather", a call to
-**        the first tool with arguments {"city":"Paris"}. "stream": true
+**        the first tool with arguments {"city":"Paris"}; when the last
+**        message is a tool result (role "tool"), "The tool said: <its
+**        content>" and no tool call. "stream": true
 **        answers text/event-stream in the exact shape of
 **        shared/docs/peers.md §2: a first delta with the role, content
 **        deltas of a few characters (or tool-call deltas: id, type, name
