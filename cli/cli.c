@@ -32,24 +32,25 @@ int cli_exit_code(pl_status st)
     return CLI_FAILED;
 }
 
-/* A provider call's error kind → exit code, so scripts can tell a bad key
-** from a slow network. */
+/* A provider call's error kind → exit code: every kind has its own, so
+** scripts can tell a bad key from a slow network. Configuration and plugin
+** faults share the codes of the same failures at load time. */
 static const struct {
     pl_error_kind kind;
     int code;
 } kind_codes[] = {
     {PL_ERROR_AUTH, CLI_AUTH},
     {PL_ERROR_RATE_LIMITED, CLI_RATE_LIMITED},
-    {PL_ERROR_CONTEXT_WINDOW, CLI_REQUEST},
+    {PL_ERROR_CONTEXT_WINDOW, CLI_CONTEXT},
     {PL_ERROR_INVALID_REQUEST, CLI_REQUEST},
     {PL_ERROR_PROVIDER, CLI_PROVIDER},
-    {PL_ERROR_RESPONSE, CLI_PROVIDER},
+    {PL_ERROR_RESPONSE, CLI_RESPONSE},
     {PL_ERROR_TRANSPORT, CLI_NETWORK},
     {PL_ERROR_TIMEOUT, CLI_TIMEOUT},
     {PL_ERROR_CANCELLED, CLI_CANCELLED},
     {PL_ERROR_PLUGIN, CLI_PLUGIN},
     {PL_ERROR_DENIED, CLI_DENIED},
-    {PL_ERROR_UNSUPPORTED, CLI_FAILED},
+    {PL_ERROR_UNSUPPORTED, CLI_UNSUPPORTED},
     {PL_ERROR_CONFIG, CLI_CONFIG},
 };
 
@@ -81,6 +82,21 @@ int cli_usage_error(const char *fmt, ...)
     fputs("\n(run 'plinth --help' for usage)\n", stderr);
     va_end(ap);
     return CLI_USAGE;
+}
+
+void cli_json_quote(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
 }
 
 void cli_print_owned(FILE *f, char *s)

@@ -21,11 +21,14 @@ enum {
     CLI_PLUGIN = 6,      /* the plugin failed to load, or failed / broke its contract */
     CLI_AUTH = 7,        /* the provider refused the credentials */
     CLI_RATE_LIMITED = 8,/* the provider asked to slow down */
-    CLI_REQUEST = 9,     /* the provider refused the request (invalid, context too long) */
-    CLI_PROVIDER = 10,   /* another provider error, or an unreadable reply */
+    CLI_REQUEST = 9,     /* the provider (or plinth) refused the request as invalid */
+    CLI_PROVIDER = 10,   /* another provider error (5xx, quota, ...) */
     CLI_NETWORK = 11,    /* DNS, connect, TLS, a cut connection */
     CLI_TIMEOUT = 12,    /* the call's deadline passed */
     CLI_DENIED = 13,     /* a request to a host outside the allow-list */
+    CLI_RESPONSE = 14,   /* the provider's reply could not be read */
+    CLI_CONTEXT = 15,    /* the input is too long for the model's context window */
+    CLI_UNSUPPORTED = 16,/* the provider does not implement this operation */
     CLI_CANCELLED = 130, /* interrupted (Ctrl-C) */
     CLI_INTERNAL = 70 /* out of memory or a bug */
 };
@@ -53,10 +56,15 @@ int cli_fail(pl_status st, const char *msg);
 /* Usage error: prints the message and a hint; returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Write s as a JSON string literal (quotes and escapes included). */
+void cli_json_quote(FILE *f, const char *s);
+
 /* Write a string that plinth returned, then release it. */
 void cli_print_owned(FILE *f, char *s);
 
-/* The exit code for a failed provider call: by the call's error kind. */
+/* The exit code for a failed provider call: one per error kind (the table
+** in cli.c and docs/cli.md), so scripts can tell a bad key from a slow
+** network. */
 int cli_call_exit_code(pl_status st, const pl_call *call);
 
 int cli_config(int argc, char **argv);

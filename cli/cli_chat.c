@@ -11,20 +11,76 @@
 
 #include "cli_llm.h"
 
-/* Append s as a JSON string literal. */
-static void json_quote(FILE *f, const char *s)
+/* The JSON text of an --option VALUE: itself when it is JSON (checked by
+** plinth's own reader, through a scratch request), else a JSON string, so
+** `--option reasoning_effort=low` needs no quotes. NULL on out of memory. */
+static char *option_json(const char *value)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
+    pl_request *r = NULL;
+    if (pl_request_new(&r) != PL_OK)
+        return NULL;
+    bool is_json = pl_request_option(r, "v", value) == PL_OK;
+    pl_request_free(r);
+    if (is_json)
+        return strdup(value);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&out, &len);
+    if (!m)
+        return NULL;
+    cli_json_quote(m, value);
+    fclose(m);
+    return out;
+}
+
+/* Each --option KEY=VALUE through add(key, json); a usage error when one
+** has no '=' or no key. */
+typedef pl_status (*option_fn)(void *ud, const char *key, const char *json);
+
+static int for_each_option(const llm_args *a, option_fn add, void *ud)
+{
+    for (int i = 0; i < a->n_options; i++) {
+        const char *eq = strchr(a->options[i], '=');
+        if (!eq || eq == a->options[i])
+            return cli_usage_error("--option '%s': expected KEY=VALUE", a->options[i]);
+        char *key = strndup(a->options[i], (size_t)(eq - a->options[i]));
+        char *json = option_json(eq + 1);
+        pl_status st = key && json ? add(ud, key, json) : PL_E_NOMEM;
+        free(key);
+        free(json);
+        if (st != PL_OK)
+            return cli_fail(st, NULL);
     }
-    fputc('"', f);
+    return CLI_OK;
+}
+
+static pl_status add_to_request(void *ud, const char *key, const char *json)
+{
+    return pl_request_option(ud, key, json);
+}
+
+/* Writes ,"options":{...} into a hand-built request (complete, embed). */
+typedef struct option_writer {
+    FILE *f;
+    int n;
+} option_writer;
+
+static pl_status write_option(void *ud, const char *key, const char *json)
+{
+    option_writer *w = ud;
+    fputs(w->n++ ? "," : ",\"options\":{", w->f);
+    cli_json_quote(w->f, key);
+    fprintf(w->f, ":%s", json);
+    return PL_OK;
+}
+
+static int write_options(FILE *m, const llm_args *a)
+{
+    option_writer w = {m, 0};
+    int rc = for_each_option(a, write_option, &w);
+    if (w.n)
+        fputc('}', m);
+    return rc;
 }
 
 static char *read_text_file(const char *path)
@@ -73,6 +129,11 @@ static int build_chat_request(const llm_args *a, char **out)
             return CLI_USAGE;
         }
     }
+    int rc = st == PL_OK ? for_each_option(a, add_to_request, r) : CLI_OK;
+    if (rc != CLI_OK) {
+        pl_request_free(r);
+        return rc;
+    }
     if (st == PL_OK)
         st = pl_request_user(r, a->texts[0]);
     if (st == PL_OK)
@@ -81,20 +142,35 @@ static int build_chat_request(const llm_args *a, char **out)
     return st == PL_OK ? CLI_OK : cli_fail(st, NULL);
 }
 
-/* Streamed output: text as it comes, tool calls when complete. */
+/* Streamed output: text as it comes, tool calls when complete, laid out
+** like the output of a whole reply (print_response). */
+typedef struct printer {
+    const llm_args *a;
+    bool mid_line; /* text was printed since the last line end */
+} printer;
+
+static void end_line(printer *p)
+{
+    if (p->mid_line)
+        putchar('\n');
+    p->mid_line = false;
+}
+
 static int print_chunk(void *user, const pl_chunk *c)
 {
-    const llm_args *a = user;
-    if (a->json) {
+    printer *p = user;
+    if (p->a->json) {
         puts(c->json);
-    } else if (c->kind == PL_CHUNK_TEXT) {
+    } else if (c->kind == PL_CHUNK_TEXT && c->text_len) {
         fwrite(c->text, 1, c->text_len, stdout);
+        p->mid_line = c->text[c->text_len - 1] != '\n';
     } else if (c->kind == PL_CHUNK_THINKING) {
         fwrite(c->text, 1, c->text_len, stderr);
     } else if (c->kind == PL_CHUNK_TOOL_USE_COMPLETE) {
-        printf("\n[tool call %s] %s %s\n", c->id, c->name, c->arguments);
+        end_line(p);
+        printf("[tool call %s] %s %s\n", c->id, c->name, c->arguments);
     } else if (c->kind == PL_CHUNK_DONE) {
-        putchar('\n');
+        end_line(p);
     }
     fflush(stdout);
     return 0;
@@ -102,9 +178,13 @@ static int print_chunk(void *user, const pl_chunk *c)
 
 static pl_status do_chat(pl_host *h, const llm_args *a, const char *req, pl_call *c, char **out)
 {
-    if (a->stream)
-        return pl_chat_stream(h, a->provider, req, print_chunk, (void *)a, c, NULL);
-    return pl_chat(h, a->provider, req, c, out);
+    if (!a->stream)
+        return pl_chat(h, a->provider, req, c, out);
+    printer p = {a, false};
+    pl_status st = pl_chat_stream(h, a->provider, req, print_chunk, &p, c, NULL);
+    end_line(&p); /* a stream cut short: the error message goes on its own line */
+    fflush(stdout);
+    return st;
 }
 
 static void print_response(const char *json)
@@ -181,17 +261,22 @@ int cli_complete(int argc, char **argv)
     if (!m)
         return cli_fail(PL_E_NOMEM, NULL);
     fputs("{\"prompt\":", m);
-    json_quote(m, a.texts[0]);
+    cli_json_quote(m, a.texts[0]);
     if (a.model) {
         fputs(",\"model\":", m);
-        json_quote(m, a.model);
+        cli_json_quote(m, a.model);
     }
     if (a.max_tokens)
         fprintf(m, ",\"max_tokens\":%lu", strtoul(a.max_tokens, NULL, 10));
     if (a.temperature)
         fprintf(m, ",\"temperature\":%g", strtod(a.temperature, NULL));
+    rc = write_options(m, &a);
     fputc('}', m);
     fclose(m);
+    if (rc != CLI_OK) {
+        free(req);
+        return rc;
+    }
     rc = cli_llm_run(&a, req, do_complete, &out);
     free(req);
     if (rc == CLI_OK) {
@@ -242,15 +327,20 @@ int cli_embed(int argc, char **argv)
     for (int i = 0; i < a.n_texts; i++) {
         if (i)
             fputc(',', m);
-        json_quote(m, a.texts[i]);
+        cli_json_quote(m, a.texts[i]);
     }
     fputc(']', m);
     if (a.model) {
         fputs(",\"model\":", m);
-        json_quote(m, a.model);
+        cli_json_quote(m, a.model);
     }
+    rc = write_options(m, &a);
     fputc('}', m);
     fclose(m);
+    if (rc != CLI_OK) {
+        free(req);
+        return rc;
+    }
     rc = cli_llm_run(&a, req, do_embed, &out);
     free(req);
     if (rc == CLI_OK) {

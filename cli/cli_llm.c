@@ -55,6 +55,10 @@ int cli_llm_args(const char *cmd, int argc, char **argv, bool need_provider, llm
             if (a->n_tools == 16)
                 return cli_usage_error("%s: at most 16 --tool files", cmd);
             a->tools[a->n_tools++] = v;
+        } else if ((v = opt_value("--option", argc, argv, &i))) {
+            if (a->n_options == 16)
+                return cli_usage_error("%s: at most 16 --option values", cmd);
+            a->options[a->n_options++] = v;
         } else if (strcmp(argv[i], "--stream") == 0)
             a->stream = true;
         else if (strcmp(argv[i], "--json") == 0)
@@ -100,27 +104,28 @@ static const char *state_name(pl_plugin_state s)
     return (unsigned)s < 4 ? names[s] : "?";
 }
 
+/* "key": "value" or "key": null. */
+static void json_member(const char *key, const char *value, bool more)
+{
+    printf("\"%s\": ", key);
+    if (value)
+        cli_json_quote(stdout, value);
+    else
+        fputs("null", stdout);
+    fputs(more ? ", " : "", stdout);
+}
+
 static void print_plugin_json(const pl_plugin_info *pi, bool last)
 {
-    /* Names and versions are plain identifiers; the error may hold quotes. */
-    printf("  {\"name\": \"%s\", \"kind\": \"%s\", \"backend\": \"%s\", \"version\": %s%s%s, "
-           "\"state\": \"%s\", \"error\": ",
-           pi->name, kind_name(pi->kind), backend_name(pi->backend), pi->version ? "\"" : "",
-           pi->version ? pi->version : "null", pi->version ? "\"" : "", state_name(pi->state));
-    if (!pi->error) {
-        fputs("null", stdout);
-    } else {
-        putchar('"');
-        for (const char *c = pi->error; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                printf("\\%c", *c);
-            else if ((unsigned char)*c < 0x20)
-                printf("\\u%04x", (unsigned char)*c);
-            else
-                putchar(*c);
-        }
-        putchar('"');
-    }
+    /* Every string is quoted: versions and errors come from plugins and
+    ** may hold anything. */
+    fputs("  {", stdout);
+    json_member("name", pi->name, true);
+    json_member("kind", kind_name(pi->kind), true);
+    json_member("backend", backend_name(pi->backend), true);
+    json_member("version", pi->version, true);
+    json_member("state", state_name(pi->state), true);
+    json_member("error", pi->error, false);
     printf("}%s\n", last ? "" : ",");
 }
 
@@ -231,6 +236,8 @@ int cli_models(int argc, char **argv)
         return rc;
     if (a.n_texts)
         return cli_usage_error("models: unexpected argument '%s'", a.texts[0]);
+    if (a.n_options)
+        return cli_usage_error("models: --option is for chat, complete and embed");
     char *out = NULL;
     rc = cli_llm_run(&a, NULL, do_models, &out);
     if (rc == CLI_OK) {

@@ -13,6 +13,8 @@ typedef struct llm_args {
     const char *model, *system, *temperature, *max_tokens;
     const char *tools[16];
     int n_tools;
+    const char *options[16]; /* --option KEY=VALUE: provider config for this call */
+    int n_options;
     const char *texts[64]; /* the prompt (chat, complete) or texts (embed) */
     int n_texts;
     bool stream, json;

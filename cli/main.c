@@ -22,9 +22,9 @@ static const cli_command commands[] = {
      "load the configuration and list its plugins with their state"},
     {"models", cli_models, "NAME [--json]", "list a provider's models"},
     {"chat", cli_chat, "NAME [options] PROMPT",
-     "chat with a provider (--model --system --stream --tool FILE.json --json ...)"},
+     "chat with a provider (--model --system --stream --tool FILE.json --option K=V --json)"},
     {"complete", cli_complete, "NAME [options] PROMPT", "complete a prompt"},
-    {"embed", cli_embed, "NAME [--model M] [--json] TEXT...", "embed texts"},
+    {"embed", cli_embed, "NAME [options] TEXT...", "embed texts (--model --option K=V --json)"},
     {"version", cmd_version, "", "print plinth's version"},
     {"help", cmd_help, "", "show this help"},
     {NULL, NULL, NULL, NULL},
@@ -50,6 +50,7 @@ static void print_help(FILE *f)
             "3 configuration or manifest error, 4 file missing or unreadable, 5 no such plugin,\n"
             "6 plugin failed, 7 authentication refused, 8 rate limited, 9 request refused,\n"
             "10 other provider error, 11 network error, 12 timed out, 13 host not allowed,\n"
+            "14 unreadable reply, 15 context window exceeded, 16 operation not supported,\n"
             "130 interrupted, 70 internal error\n");
 }
 
