@@ -90,7 +90,11 @@ pl_status plh_provider_for(pl_host *h, const char *name, pl_call *call, plh_plug
 pl_status plh_op_fail(const plh_call_ctx *cx, pl_status st, pl_error_kind kind, const char *what)
 {
     char msg[PL_ERR_MSG_MAX];
-    snprintf(msg, sizeof msg, "provider '%s': %s: %s", cx->p->info.name, cx->op->name, what);
+    /* what may itself be a whole message (a transport error): a message
+    ** longer than the buffer is cut, which the check tells gcc is meant. */
+    if (snprintf(msg, sizeof msg, "provider '%s': %s: %s", cx->p->info.name, cx->op->name,
+                 what) >= (int)sizeof msg)
+        plh_log(cx->h, cx->p->info.name, PL_PLUGIN_LOG_DEBUG, "an error message was truncated");
     return plh_call_fail(cx->h, cx->call, st, kind, msg);
 }
 

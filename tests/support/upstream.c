@@ -411,15 +411,15 @@ static int stream_end(int fd)
 /* ---- the OpenAI endpoints ---------------------------------------------- */
 
 /* Where a streamed reply stands: the script may cut it after n events. */
-typedef struct out {
+typedef struct sse_out {
     int fd;
     const plan *pl;
     const char *model;
     int sent;
     bool cut;
-} out;
+} sse_out;
 
-static int emit_raw(out *o, const char *data)
+static int emit_raw(sse_out *o, const char *data)
 {
     if (o->pl->cut_after >= 0 && o->sent >= o->pl->cut_after) {
         o->cut = true;
@@ -431,7 +431,7 @@ static int emit_raw(out *o, const char *data)
     return 0;
 }
 
-static int emit(out *o, json_t *obj)
+static int emit(sse_out *o, json_t *obj)
 {
     char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
@@ -513,7 +513,7 @@ static int chat_whole(int fd, const chat_in *c, bool keep)
     return reply_json(fd, 200, obj, keep);
 }
 
-static json_t *chat_chunk(const out *o, json_t *delta, const char *finish)
+static json_t *chat_chunk(const sse_out *o, json_t *delta, const char *finish)
 {
     return json_pack("{s:s, s:s, s:I, s:s, s:n, s:[{s:i, s:o, s:n, s:s?}]}", "id", "chatcmpl-1",
                      "object", "chat.completion.chunk", "created", (json_int_t)CREATED, "model",
@@ -522,7 +522,7 @@ static json_t *chat_chunk(const out *o, json_t *delta, const char *finish)
 }
 
 /* The events of a streamed chat reply, in the order the API sends them. */
-static int chat_events(out *o, const chat_in *c)
+static int chat_events(sse_out *o, const chat_in *c)
 {
     int rc;
     if (c->tool) {
@@ -559,9 +559,9 @@ static int chat_events(out *o, const chat_in *c)
 
 /* Stream a reply made by `events`; -1 when the connection must close. */
 static int stream_reply(int fd, const plan *pl, const char *model,
-                        int (*events)(out *, const void *), const void *arg)
+                        int (*events)(sse_out *, const void *), const void *arg)
 {
-    out o = {.fd = fd, .pl = pl, .model = model};
+    sse_out o = {.fd = fd, .pl = pl, .model = model};
     if (stream_head(fd))
         return -1;
     if (pl->malformed) {
@@ -574,7 +574,7 @@ static int stream_reply(int fd, const plan *pl, const char *model,
     return stream_end(fd);
 }
 
-static int chat_events_cb(out *o, const void *arg)
+static int chat_events_cb(sse_out *o, const void *arg)
 {
     return chat_events(o, arg);
 }
@@ -673,7 +673,7 @@ typedef struct comp_in {
     size_t prompt_tokens, completion_tokens;
 } comp_in;
 
-static json_t *comp_chunk(const out *o, const char *text, size_t n, const char *finish,
+static json_t *comp_chunk(const sse_out *o, const char *text, size_t n, const char *finish,
                           const char *object)
 {
     return json_pack("{s:s, s:s, s:I, s:s, s:[{s:s%, s:i, s:n, s:s?}]}", "id", "cmpl-1", "object",
@@ -681,7 +681,7 @@ static json_t *comp_chunk(const out *o, const char *text, size_t n, const char *
                      text, n, "index", 0, "logprobs", "finish_reason", finish);
 }
 
-static int comp_events(out *o, const void *arg)
+static int comp_events(sse_out *o, const void *arg)
 {
     const comp_in *c = arg;
     int rc = 0;
@@ -735,7 +735,7 @@ static int completions(int fd, const upstream_request *rq, const plan *pl, bool 
     } else if (pl->malformed) {
         rc = reply(fd, 200, NULL, BROKEN_JSON, sizeof BROKEN_JSON - 1, keep);
     } else {
-        out o = {.model = c.model};
+        sse_out o = {.model = c.model};
         json_t *obj = comp_chunk(&o, c.text, strlen(c.text), "stop", "text_completion");
         json_object_set_new(obj, "usage",
                             json_pack("{s:I, s:I, s:I}", "prompt_tokens",
