@@ -36,8 +36,11 @@ build-test: deps
 test: build-test
 	cd $(TEST_DIR) && ctest --output-on-failure -j$(JOBS)
 
+# Each bench prints a small table; together they take about ten seconds.
 bench: build
 	./$(RUN_DIR)/bench/bench_config_parse
+	./$(RUN_DIR)/bench/bench_provider_overhead
+	./$(RUN_DIR)/bench/bench_provider_throughput
 
 clean:
 	rm -rf $(RUN_DIR) $(TEST_DIR)
