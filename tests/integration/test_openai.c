@@ -637,6 +637,7 @@ Test(openai, malformed_json_from_the_upstream)
     pl_status st = pl_chat(h, "openai", req, c, &out);
     cr_assert_eq(st, PL_E_PROVIDER, "%s", pl_call_error_message(c));
     cr_assert_eq(pl_call_error_kind(c), PL_ERROR_RESPONSE);
+    cr_assert_eq(pl_call_http_status(c), 0, "the failure is the reply's, not an HTTP status");
     cr_assert_eq(pl_call_attempts(c), 1);
     cr_assert(strstr(pl_call_error_message(c),
                      "provider 'openai': chat: openai: chat response is not valid JSON"),
