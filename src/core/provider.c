@@ -233,6 +233,23 @@ pl_status plh_finish_output(const plh_call_ctx *cx, const plu_buf *out, char **o
     return PL_OK;
 }
 
+pl_status plh_parse_response(const plh_call_ctx *cx, const pln_response *r, char **out_json)
+{
+    const char *names[64], *values[64];
+    pl_plugin_http_response v;
+    plh_response_view(r, &v, names, values, 64);
+    pl_plugin_sink s;
+    plh_sink_init(&s, (size_t)cx->p->conf->limits.max_output_bytes, cx->cancel);
+    parse_fn parse = (parse_fn)member(cx->p, cx->op->parse_off);
+    pl_status st;
+    if (parse(cx->p->instance, &v, &s) != 0)
+        st = plh_call_fail_sink(cx->h, cx->call, cx->p, cx->op->name, &s);
+    else
+        st = plh_finish_output(cx, &s.out, out_json);
+    plh_sink_free(&s);
+    return st;
+}
+
 pl_status plh_run_sans_io(const plh_call_ctx *cx, const char *wire, char **out_json)
 {
     pl_plugin_http_out o;
@@ -256,19 +273,8 @@ pl_status plh_run_sans_io(const plh_call_ctx *cx, const char *wire, char **out_j
     }
     if (st == PL_OK && (r.status < 200 || r.status > 299))
         st = plh_classify(cx, &r);
-    if (st == PL_OK) {
-        const char *names[64], *values[64];
-        pl_plugin_http_response v;
-        plh_response_view(&r, &v, names, values, 64);
-        pl_plugin_sink s;
-        plh_sink_init(&s, (size_t)cx->p->conf->limits.max_output_bytes, cx->cancel);
-        parse_fn parse = (parse_fn)member(cx->p, cx->op->parse_off);
-        if (parse(cx->p->instance, &v, &s) != 0)
-            st = plh_call_fail_sink(cx->h, cx->call, cx->p, cx->op->name, &s);
-        else
-            st = plh_finish_output(cx, &s.out, out_json);
-        plh_sink_free(&s);
-    }
+    if (st == PL_OK)
+        st = plh_parse_response(cx, &r, out_json);
     pln_response_free(&r);
     plh_http_out_free(&o);
     return st;

@@ -37,6 +37,8 @@ pl_status plh_transport_fail(const plh_call_ctx *cx, pl_status st, const pl_err 
 void plh_response_view(const pln_response *r, pl_plugin_http_response *v, const char **names,
                        const char **values, size_t max);
 pl_status plh_classify(const plh_call_ctx *cx, const pln_response *r);
+/* A 2xx answer through the operation's parse member, its output checked. */
+pl_status plh_parse_response(const plh_call_ctx *cx, const pln_response *r, char **out_json);
 /* The whole sans-IO round trip: build, send, classify or parse. */
 pl_status plh_run_sans_io(const plh_call_ctx *cx, const char *wire, char **out_json);
 pl_status plh_finish_output(const plh_call_ctx *cx, const plu_buf *out, char **out_json);

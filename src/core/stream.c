@@ -28,6 +28,7 @@ typedef struct stream_state {
     char bad_why[200];
     void *parser;           /* the plugin's stream parser (sans-IO) */
     bool plugin_failed;     /* the plugin returned an error mid-stream */
+    bool whole;             /* the answer was one JSON reply, not a stream */
     pl_plugin_sink sink;    /* where the plugin emits chunks and errors */
 } stream_state;
 
@@ -206,6 +207,56 @@ static pl_status conclude(stream_state *s, pl_status st)
     return st;
 }
 
+/* Deliver one chunk built with jansson (stolen); NULL is out of memory,
+** which shows as a missing chunk and then a malformed reply. */
+static void deliver(stream_state *s, json_t *chunk)
+{
+    char *text = chunk ? json_dumps(chunk, JSON_COMPACT) : NULL;
+    if (text)
+        on_chunk_json(s, text, strlen(text));
+    plu_free(text);
+    json_decref(chunk);
+}
+
+/* A whole chat response (checked JSON from the plugin), delivered as the
+** chunks a stream of it would have had: text, tool calls, usage, done. */
+static void replay_reply(stream_state *s, const char *out)
+{
+    json_t *r = json_loads(out, 0, NULL);
+    if (!r)
+        return;
+    const char *text = json_string_value(json_object_get(r, "text"));
+    json_t *calls = json_object_get(r, "tool_calls"), *usage = json_object_get(r, "usage");
+    const char *fr = json_string_value(json_object_get(r, "finish_reason"));
+    if (text && *text)
+        deliver(s, json_pack("{ss}", "text", text));
+    size_t i;
+    json_t *tc;
+    json_array_foreach(calls, i, tc) {
+        deliver(s, json_pack("{s{sIsO}}", "tool_use_complete", "index", (json_int_t)i,
+                             "tool_call", tc));
+    }
+    if (json_is_object(usage))
+        deliver(s, json_pack("{sO}", "usage", usage));
+    deliver(s, json_pack("{s{ss}}", "done", "finish_reason", fr ? fr : "Unknown"));
+    json_decref(r);
+}
+
+/* A stream request answered with one JSON document instead (a server that
+** does not stream, or a gateway's error object with a 200): read as an
+** ordinary chat answer, then replayed, so an error is an error and a
+** whole reply is not an empty one. */
+static pl_status replay_whole(stream_state *s, const pln_response *r)
+{
+    char *out = NULL;
+    pl_status st = plh_parse_response(s->cx, r, &out);
+    if (st == PL_OK)
+        replay_reply(s, out);
+    s->whole = true;
+    plu_free(out);
+    return st;
+}
+
 /* ---- the three ways of streaming ------------------------------------------ */
 
 static int on_event(void *ud, const char *event, const char *data, size_t len)
@@ -241,6 +292,8 @@ static pl_status http_stream(stream_state *s, pl_plugin_http_out *o)
         st = plh_transport_fail(cx, st, &e);
     else if (st == PL_OK && (r.status < 200 || r.status > 299))
         st = plh_classify(cx, &r);
+    else if (st == PL_OK && !r.streamed)
+        st = replay_whole(s, &r);
     pln_response_free(&r);
     return st;
 }
@@ -256,8 +309,9 @@ static pl_status run_parser(stream_state *s, const char *wire)
         st = plh_call_fail_sink(cx->h, cx->call, cx->p, "chat stream", &s->sink);
     else if (st == PL_OK)
         st = http_stream(s, &o);
-    if (st == PL_OK && !s->bad && !s->stopped && vt->stream_finish(s->parser, &s->sink) != 0 &&
-        !s->bad && !s->stopped)
+    /* After a whole reply the parser saw nothing: there is nothing to finish. */
+    if (st == PL_OK && !s->whole && !s->bad && !s->stopped &&
+        vt->stream_finish(s->parser, &s->sink) != 0 && !s->bad && !s->stopped)
         st = plh_call_fail_sink(cx->h, cx->call, cx->p, "chat stream", &s->sink);
     if (s->parser)
         vt->stream_close(s->parser);
@@ -278,41 +332,10 @@ static pl_status run_replay(stream_state *s, const char *wire)
 {
     char *out = NULL;
     pl_status st = plh_run_sans_io(s->cx, wire, &out);
-    json_t *r = st == PL_OK ? json_loads(out, 0, NULL) : NULL;
+    if (st == PL_OK)
+        replay_reply(s, out);
     plu_free(out);
-    if (!r)
-        return st;
-    char *chunk = NULL;
-    const char *text = json_string_value(json_object_get(r, "text"));
-    json_t *calls = json_object_get(r, "tool_calls"), *usage = json_object_get(r, "usage");
-    const char *fr = json_string_value(json_object_get(r, "finish_reason"));
-    json_t *t = text && *text ? json_pack("{ss}", "text", text) : NULL;
-    if ((chunk = t ? json_dumps(t, JSON_COMPACT) : NULL))
-        on_chunk_json(s, chunk, strlen(chunk));
-    plu_free(chunk);
-    json_decref(t);
-    size_t i;
-    json_t *tc;
-    json_array_foreach(calls, i, tc) {
-        json_t *c = json_pack("{s{sIsO}}", "tool_use_complete", "index", (json_int_t)i,
-                              "tool_call", tc);
-        if ((chunk = c ? json_dumps(c, JSON_COMPACT) : NULL))
-            on_chunk_json(s, chunk, strlen(chunk));
-        plu_free(chunk);
-        json_decref(c);
-    }
-    json_t *u = json_is_object(usage) ? json_pack("{sO}", "usage", usage) : NULL;
-    if ((chunk = u ? json_dumps(u, JSON_COMPACT) : NULL))
-        on_chunk_json(s, chunk, strlen(chunk));
-    plu_free(chunk);
-    json_decref(u);
-    json_t *d = json_pack("{s{ss}}", "done", "finish_reason", fr ? fr : "Unknown");
-    if ((chunk = d ? json_dumps(d, JSON_COMPACT) : NULL))
-        on_chunk_json(s, chunk, strlen(chunk));
-    plu_free(chunk);
-    json_decref(d);
-    json_decref(r);
-    return PL_OK;
+    return st;
 }
 
 /* Does the plugin have a complete stream parser? */

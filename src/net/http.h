@@ -42,14 +42,17 @@ int pln_request_add_header(pln_request *r, const char *name, const char *value);
 int pln_request_append_body(pln_request *r, const void *data, size_t len);
 
 /* A response: the final one after retries. The body holds the whole body
-** for pln_send; for pln_stream it holds the body of a non-2xx answer only
-** (2xx bodies go to the event callback). */
+** for pln_send; for pln_stream it holds the body of an answer that was not
+** a stream (a non-2xx answer, or a 2xx one that is a single JSON document:
+** see pln_stream), and `streamed` says whether the body went to the event
+** callback instead. */
 typedef struct pln_response {
     int status;
     pln_header *headers;
     size_t n_headers, cap_headers;
     plu_buf body;
     uint32_t attempts;  /* requests sent, retries included */
+    bool streamed;      /* pln_stream: the 2xx body was split into events */
 } pln_response;
 
 void pln_response_init(pln_response *r);
@@ -123,6 +126,11 @@ typedef int (*pln_event_fn)(void *ud, const char *event, const char *data, size_
 ** Send a request whose 2xx response is a stream. Retries happen only
 ** before the first event was delivered. A non-2xx answer is read whole
 ** into resp->body (no events) and PL_OK is returned, as for pln_send.
+** So is a 2xx answer to an SSE request whose Content-Type is JSON
+** (application/json, or a +json type): a server that does not stream, or a
+** gateway that reports an error with a 200, sends one JSON document, which
+** SSE framing would silently read as no events at all. resp->streamed is
+** true when the 2xx body went to on_event.
 ** A stream that ends without its final line end delivers the last event
 ** if it is complete data; a connection cut in the middle returns
 ** PL_E_NETWORK ("stream cut after N events").

@@ -239,6 +239,30 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* Does the Content-Type say the body is one JSON document? */
+static bool is_json_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+           (n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0);
+}
+
+/* Is this body the stream that was asked for? Only a 2xx one, and for SSE
+** not one labelled JSON (see pln_stream in http.h). Any other label is
+** read as asked: servers label streams loosely (text/plain, none). NDJSON
+** needs no such rule, since one JSON document is one NDJSON line. */
+static bool body_is_stream(const call *k, long code)
+{
+    if (!k->streaming || code < 200 || code > 299)
+        return false;
+    return k->framing != PLN_SSE ||
+           !is_json_type(pln_response_header(k->resp, "content-type"));
+}
+
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 {
     call *k = ud;
@@ -247,7 +271,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
         long code = 0;
         curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &code);
         k->resp->status = (int)code;
-        k->framing_on = k->streaming && code >= 200 && code < 300;
+        k->framing_on = body_is_stream(k, code);
+        k->resp->streamed = k->framing_on;
         k->mode_known = true;
     }
     /* Counted after decoding: what we hold is what the limit protects. */
@@ -514,6 +539,7 @@ static pl_status attempt(call *k, bool *connect_fail)
     if (r->body.data)
         r->body.data[0] = '\0';
     r->status = 0;
+    r->streamed = false;
     pln_framer_init(&k->fr, k->framing);
     k->mode_known = k->framing_on = k->over_limit = k->stopped = k->oom = false;
     k->body_bytes = 0;

@@ -666,6 +666,41 @@ Test(openai, malformed_json_from_the_upstream)
     pl_host_close(h);
 }
 
+Test(openai, stream_answered_with_one_json_reply)
+{
+    pl_host *h = open_host(NULL, NULL);
+    char *req = user_request("hello", false), *out = NULL;
+    pl_call *c = new_call();
+    /* A gateway's error object with a 200 is an error, not an empty reply. */
+    seen s = {0};
+    upstream_fail_next(U, 200, 1, NULL,
+                       "{\"error\":{\"message\":\"The model is overloaded.\","
+                       "\"type\":\"server_error\",\"code\":null}}");
+    expect_failure(c, pl_chat_stream(h, "openai", req, record, &s, c, &out), PL_E_PROVIDER,
+                   PL_ERROR_PROVIDER, 200, 1,
+                   "provider 'openai': chat: 200: The model is overloaded.");
+    cr_assert_eq(s.n, 0);
+    cr_assert_null(out);
+
+    /* A server that does not stream: its whole reply comes as chunks. */
+    upstream_fail_next(U, 200, 1, NULL,
+                       "{\"id\":\"chatcmpl-9\",\"object\":\"chat.completion\",\"choices\":"
+                       "[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                       "\"all at once\"},\"finish_reason\":\"stop\"}],\"usage\":"
+                       "{\"prompt_tokens\":1,\"completion_tokens\":3,\"total_tokens\":4}}");
+    cr_assert_eq(pl_chat_stream(h, "openai", req, record, &s, c, &out), PL_OK, "%s",
+                 pl_call_error_message(c));
+    cr_assert_str_eq(s.text, "all at once");
+    cr_assert_eq(s.usage.output_tokens, 3);
+    cr_assert_eq(s.done_count, 1);
+    cr_assert_str_eq(s.finish, "Stop");
+    cr_assert(strstr(out, "\"text\":\"all at once\""), "%s", out);
+    pl_free(out);
+    pl_free(req);
+    pl_call_free(c);
+    pl_host_close(h);
+}
+
 /* A port nothing listens on: bind one, read its number, close it. */
 static int dead_port(void)
 {

@@ -577,6 +577,7 @@ Test(http_call, stream_events_in_order)
                  PL_OK, "%s", err.msg);
     cr_assert_eq(resp.status, 200);
     cr_assert_eq(resp.body.len, 0, "a 2xx stream body goes to the callback");
+    cr_assert(resp.streamed);
     cr_assert_str_eq(pln_response_header(&resp, "content-type"), "text/event-stream");
     cr_assert_geq(e.n, 5);
     cr_assert_str_eq(e.data[e.n - 1], "[DONE]");
@@ -657,6 +658,28 @@ Test(http_call, stream_non_2xx_is_a_body)
     cr_assert_eq(resp.status, 400);
     cr_assert_eq(e.n, 0);
     cr_assert(strstr(resp.body.data, "\"error\""));
+    pln_response_free(&resp);
+    pln_client_free(c);
+}
+
+/* A server that answers a stream request with one JSON document (it does
+** not stream, or it reports an error with a 200): the body is kept whole,
+** since SSE framing would read it as no events at all. */
+Test(http_call, stream_answered_with_json_is_a_body)
+{
+    pln_client *c = client();
+    pln_policy pol = local_policy();
+    pln_response resp;
+    pl_err err;
+    events e = {0};
+    upstream_fail_next(U, 200, 1, NULL, "{\"error\":{\"message\":\"no\"}}");
+    cr_assert_eq(call(c, &pol, "POST", "/v1/chat/completions", CHAT_STREAM, &e, NULL, &resp,
+                      &err),
+                 PL_OK, "%s", err.msg);
+    cr_assert_eq(resp.status, 200);
+    cr_assert_not(resp.streamed);
+    cr_assert_eq(e.n, 0);
+    cr_assert_str_eq(resp.body.data, "{\"error\":{\"message\":\"no\"}}");
     pln_response_free(&resp);
     pln_client_free(c);
 }
