@@ -59,7 +59,7 @@ static pl_status check_keys(const plh_call_ctx *cx, json_t *req, const char *con
     return PL_OK;
 }
 
-/* cfg = the provider's configuration + overrides + options (+ stream). */
+/* cfg = the provider's configuration + overrides + options + stream. */
 static pl_status build_cfg(const plh_call_ctx *cx, json_t *req, bool stream, json_t **out)
 {
     json_t *cfg = cx->p->config ? json_deep_copy(cx->p->config) : json_object();
@@ -77,7 +77,10 @@ static pl_status build_cfg(const plh_call_ctx *cx, json_t *req, bool stream, jso
     }
     if (opts && json_object_update(cfg, opts) != 0)
         goto nomem;
-    if (stream && json_object_set_new(cfg, "stream", json_true()) != 0)
+    /* Streaming is decided by the function the caller called, never by an
+    ** option: a stray "stream": true would make the plugin ask for an SSE
+    ** body that pl_chat then cannot read. */
+    if (json_object_set_new(cfg, "stream", json_boolean(stream)) != 0)
         goto nomem;
     *out = cfg;
     return PL_OK;

@@ -184,6 +184,17 @@ Test(openai, per_call_overrides_reach_the_upstream)
     json_decref(body);
     upstream_request_free(&rq);
     pl_free(out);
+
+    /* Whether to stream is the host's to say: pl_chat asks for a whole reply. */
+    req = "{\"messages\":[{\"role\":\"User\",\"content\":\"hi\"}],"
+          "\"options\":{\"stream\":true}}";
+    cr_assert_eq(pl_chat(h, "openai", req, NULL, &out), PL_OK, "%s", pl_host_last_error(h));
+    cr_assert(strstr(out, "\"text\":\"You said: hi\""), "%s", out);
+    body = last_body(&rq);
+    cr_assert_null(json_object_get(body, "stream"));
+    json_decref(body);
+    upstream_request_free(&rq);
+    pl_free(out);
     pl_host_close(h);
 }
 
