@@ -1,0 +1,173 @@
+/*
+** linker.c — what imports resolve to: host functions registered by module
+** and name with a signature, and the exports of other instances (the
+** spec's "register"). Resolution happens once, at instantiation.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "wasm_int.h"
+
+struct plw_link {
+    char *module, *name;
+    plw_extern_kind kind;
+    plw_ftype type;          /* host functions */
+    plw_host_fn fn;
+    void *user;
+    plw_instance *inst;      /* an instance's export */
+    uint32_t index;
+};
+
+struct plw_linker {
+    plu_arena arena;
+    plw_link *links;
+    uint32_t n, cap;
+};
+
+pl_status plw_linker_new(plw_linker **out)
+{
+    plw_linker *l = plu_calloc(1, sizeof *l);
+    if (!l)
+        return PL_E_NOMEM;
+    plu_arena_init(&l->arena);
+    *out = l;
+    return PL_OK;
+}
+
+void plw_linker_free(plw_linker *l)
+{
+    if (!l)
+        return;
+    plu_free(l->links);
+    plu_arena_free(&l->arena);
+    plu_free(l);
+}
+
+static plw_link *add_link(plw_linker *l, const char *module, const char *name)
+{
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 16;
+        plw_link *p = plu_realloc(l->links, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        l->links = p;
+        l->cap = cap;
+    }
+    plw_link *k = &l->links[l->n];
+    memset(k, 0, sizeof *k);
+    k->module = plu_arena_strndup(&l->arena, module, strlen(module));
+    k->name = plu_arena_strndup(&l->arena, name, strlen(name));
+    if (!k->module || !k->name)
+        return NULL;
+    l->n++;
+    return k;
+}
+
+static int type_letter(char ch)
+{
+    switch (ch) {
+    case 'i': return PLW_I32;
+    case 'I': return PLW_I64;
+    case 'f': return PLW_F32;
+    case 'F': return PLW_F64;
+    case 'r': return PLW_FUNCREF;
+    case 'e': return PLW_EXTERNREF;
+    default: return -1;
+    }
+}
+
+/* "(ii)I" -> params i32 i32, results i64. */
+static pl_status parse_sig(plu_arena *a, const char *sig, plw_ftype *t)
+{
+    const char *close = sig[0] == '(' ? strchr(sig, ')') : NULL;
+    if (!close)
+        return PL_E_INVALID_ARG;
+    size_t np = (size_t)(close - sig - 1), nr = strlen(close + 1);
+    uint8_t *types = plu_arena_alloc(a, np + nr + 1);
+    if (!types)
+        return PL_E_NOMEM;
+    for (size_t i = 0; i < np + nr; i++) {
+        int t8 = type_letter(i < np ? sig[1 + i] : close[1 + i - np]);
+        if (t8 < 0)
+            return PL_E_INVALID_ARG;
+        types[i] = (uint8_t)t8;
+    }
+    *t = (plw_ftype){ .n_params = (uint32_t)np, .n_results = (uint32_t)nr, .params = types,
+                      .results = types + np };
+    return PL_OK;
+}
+
+pl_status plw_linker_func(plw_linker *l, const char *module, const char *name,
+                          const char *sig, plw_host_fn fn, void *user)
+{
+    if (!l || !module || !name || !sig || !fn)
+        return PL_E_INVALID_ARG;
+    plw_ftype t;
+    pl_status st = parse_sig(&l->arena, sig, &t);
+    if (st != PL_OK)
+        return st;
+    plw_link *k = add_link(l, module, name);
+    if (!k)
+        return PL_E_NOMEM;
+    k->kind = PLW_EXTERN_FUNC;
+    k->type = t;
+    k->fn = fn;
+    k->user = user;
+    return PL_OK;
+}
+
+pl_status plw_linker_instance(plw_linker *l, const char *module, plw_instance *inst)
+{
+    if (!l || !module || !inst)
+        return PL_E_INVALID_ARG;
+    const plw_module *m = inst->mod;
+    for (uint32_t i = 0; i < m->n_exports; i++) {
+        plw_link *k = add_link(l, module, m->exports[i].name);
+        if (!k)
+            return PL_E_NOMEM;
+        k->kind = m->exports[i].kind;
+        k->inst = inst;
+        k->index = m->exports[i].index;
+    }
+    return PL_OK;
+}
+
+/* The newest definition of module.name (names compared byte for byte). */
+const plw_link *plw_linker_find(const plw_linker *l, const plw_import *im)
+{
+    for (uint32_t i = l ? l->n : 0; i-- > 0;) {
+        const plw_link *k = &l->links[i];
+        if (strlen(k->module) == im->module_len && strlen(k->name) == im->name_len &&
+            memcmp(k->module, im->module, im->module_len) == 0 &&
+            memcmp(k->name, im->name, im->name_len) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+/* Accessors for instance.c, which keeps plw_link opaque. */
+plw_extern_kind plw_link_kind(const plw_link *k) { return k->kind; }
+plw_instance *plw_link_instance(const plw_link *k, uint32_t *index)
+{
+    *index = k->index;
+    return k->inst;
+}
+const plw_ftype *plw_link_host(const plw_link *k, plw_host_fn *fn, void **user)
+{
+    *fn = k->fn;
+    *user = k->user;
+    return &k->type;
+}
+
+/* ---- inside host functions ---------------------------------------------------------- */
+
+plw_instance *plw_host_instance(plw_host_ctx *cx) { return cx->inst; }
+
+int plw_host_trap(plw_host_ctx *cx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cx->ex->host_msg, sizeof cx->ex->host_msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
