@@ -505,9 +505,13 @@ Test(cli_openai, ctrl_c_cancels_the_call)
     FILE *out = tmpfile(), *err = tmpfile();
     cr_assert(out && err);
     pid_t pid = spawn(argv, out, err);
-    /* Interrupt once the request is in flight: the upstream holds it. */
-    while (upstream_request_count(U) < 1)
+    /* Interrupt once the request is in flight (the upstream holds it), so
+    ** the handler is installed; a command that ended first has failed. */
+    int ws;
+    pid_t ended = 0;
+    while (upstream_request_count(U) < 1 && !(ended = waitpid(pid, &ws, WNOHANG)))
         usleep(1000);
+    cr_assert_eq(ended, 0, "plinth ended before sending its request");
     cr_assert_eq(kill(pid, SIGINT), 0);
     run r;
     finish(pid, out, err, &r);
