@@ -28,8 +28,6 @@ const uint8_t plw_ir_words[PLW_IR__COUNT] = {
 #undef IR
 };
 
-bool plw_dead(const plw_cc *c) { return c->n_ctrls == 0 || c->ctrls[c->n_ctrls - 1].dead; }
-
 static bool reserve(plw_cc *c, void **arr, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
@@ -62,19 +60,15 @@ void plw_emit_word(plw_cc *c, uint32_t w)
     c->ir[c->n_ir++] = w;
 }
 
-uint32_t plw_emit(plw_cc *c, uint16_t op, int n, ...)
+uint32_t plw_emit_slow(plw_cc *c, uint16_t op, int n, const uint32_t *w)
 {
     uint32_t at = (uint32_t)c->n_ir;
-    c->last.valid = false;
     if (plw_dead(c) || c->oom ||
         !reserve(c, (void **)&c->ir, &c->cap_ir, c->n_ir + 1 + (size_t)n, sizeof *c->ir))
         return at;
     c->ir[c->n_ir++] = (uint32_t)c->h[op];
-    va_list ap;
-    va_start(ap, n);
     for (int i = 0; i < n; i++)
-        c->ir[c->n_ir++] = va_arg(ap, uint32_t);
-    va_end(ap);
+        c->ir[c->n_ir++] = w[1 + i];
     return at;
 }
 
@@ -441,6 +435,11 @@ pl_status plw_compile_module(plw_module *m, pl_err *err)
 {
     plw_cc c = { .m = m, .err = err, .h = plw_exec_handlers() };
     pl_status st = PL_OK;
+    /* Code takes about 0.6 words per byte of body: size the buffer once. */
+    size_t body_bytes = 0;
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
+        body_bytes += m->codes[i].n_words;
+    reserve(&c, (void **)&c.ir, &c.cap_ir, body_bytes - body_bytes / 4 + 64, sizeof *c.ir);
     for (uint32_t i = m->n_func_imports; i < m->n_funcs && st == PL_OK; i++)
         st = compile_function(&c, i);
     if (st == PL_OK && c.n_ir == 0)

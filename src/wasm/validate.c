@@ -41,7 +41,7 @@ static pl_status grow(plw_cc *c, void **arr, uint32_t *cap, uint32_t need, size_
     return PL_OK;
 }
 
-pl_status plw_v_push(plw_cc *c, uint8_t type, plw_vkind kind, uint32_t slot, uint64_t k)
+pl_status plw_v_push_slow(plw_cc *c, uint8_t type, plw_vkind kind, uint32_t slot, uint64_t k)
 {
     if (c->n_vals == c->cap_vals &&
         grow(c, (void **)&c->vals, &c->cap_vals, c->n_vals + 1, sizeof *c->vals) != PL_OK)
@@ -56,11 +56,6 @@ pl_status plw_v_push(plw_cc *c, uint8_t type, plw_vkind kind, uint32_t slot, uin
     if (c->n_vals > c->max_vals)
         c->max_vals = c->n_vals;
     return PL_OK;
-}
-
-pl_status plw_v_push_temp(plw_cc *c, uint8_t type)
-{
-    return plw_v_push(c, type, PLW_V_TEMP, 0, 0);
 }
 
 static const char *type_name(uint8_t t) { return t == PLW_UNKNOWN ? "any" : plw_type_name(t); }
@@ -82,7 +77,7 @@ pl_status plw_v_pop_any(plw_cc *c, plw_val *out)
     return PL_OK;
 }
 
-pl_status plw_v_pop(plw_cc *c, uint8_t expect, plw_val *out)
+pl_status plw_v_pop_slow(plw_cc *c, uint8_t expect, plw_val *out)
 {
     plw_ctrl *f = plw_v_top(c);
     if (c->n_vals == f->height && !f->unreachable)

@@ -450,9 +450,8 @@ typedef struct plw_cc {
 ** recording "type mismatch: ..." and the like at the current instruction. */
 pl_status plw_v_invalid(plw_cc *c, const char *fmt, ...) PLU_PRINTF(2, 3);
 pl_status plw_v_malformed(plw_cc *c, const char *why);
-pl_status plw_v_push(plw_cc *c, uint8_t type, plw_vkind kind, uint32_t slot, uint64_t k);
-pl_status plw_v_push_temp(plw_cc *c, uint8_t type);
-pl_status plw_v_pop(plw_cc *c, uint8_t expect, plw_val *out);
+pl_status plw_v_push_slow(plw_cc *c, uint8_t type, plw_vkind kind, uint32_t slot, uint64_t k);
+pl_status plw_v_pop_slow(plw_cc *c, uint8_t expect, plw_val *out);
 pl_status plw_v_pop_any(plw_cc *c, plw_val *out);
 pl_status plw_v_push_ctrl(plw_cc *c, plw_ctrl_kind kind, const plw_ftype *bt);
 pl_status plw_v_pop_ctrl_check(plw_cc *c);   /* end types on top, height right */
@@ -466,9 +465,66 @@ static inline uint32_t plw_slot_of_depth(const plw_cc *c, uint32_t depth)
     return (c->n_locals + depth) * 8u;
 }
 
+/* The fast paths of push and pop (the compiler's hottest code). */
+static inline pl_status plw_v_push(plw_cc *c, uint8_t type, plw_vkind kind, uint32_t slot,
+                                   uint64_t k)
+{
+    if (PLW_UNLIKELY(c->n_vals == c->cap_vals || c->n_vals == c->max_vals))
+        return plw_v_push_slow(c, type, kind, slot, k);
+    plw_val *v = &c->vals[c->n_vals];
+    v->type = type;
+    v->kind = (uint8_t)kind;
+    v->slot = kind == PLW_V_LOCAL ? slot : plw_slot_of_depth(c, c->n_vals);
+    v->k = k;
+    c->n_local_refs += kind == PLW_V_LOCAL;
+    c->n_vals++;
+    return PL_OK;
+}
+
+static inline pl_status plw_v_push_temp(plw_cc *c, uint8_t type)
+{
+    return plw_v_push(c, type, PLW_V_TEMP, 0, 0);
+}
+
+static inline pl_status plw_v_pop(plw_cc *c, uint8_t expect, plw_val *out)
+{
+    const plw_ctrl *f = &c->ctrls[c->n_ctrls - 1];
+    if (PLW_LIKELY(c->n_vals > f->height)) {
+        const plw_val *v = &c->vals[c->n_vals - 1];
+        if (PLW_LIKELY(v->type == expect || expect == PLW_UNKNOWN || v->type == PLW_UNKNOWN)) {
+            *out = *v;
+            c->n_vals--;
+            c->n_local_refs -= v->kind == PLW_V_LOCAL;
+            return PL_OK;
+        }
+    }
+    return plw_v_pop_slow(c, expect, out);
+}
+
 /* compile.c: emission helpers shared with compile_ops.c */
-bool plw_dead(const plw_cc *c);
-uint32_t plw_emit(plw_cc *c, uint16_t op, int n, ...);   /* returns the position */
+static inline bool plw_dead(const plw_cc *c)
+{
+    return c->n_ctrls == 0 || c->ctrls[c->n_ctrls - 1].dead;
+}
+
+uint32_t plw_emit_slow(plw_cc *c, uint16_t op, int n, const uint32_t *w);
+
+/* Emit op with n operand words (w[1..n]); returns the instruction's
+** position. Nothing is emitted in dead code. */
+static inline uint32_t plw_emit_arr(plw_cc *c, uint16_t op, int n, const uint32_t *w)
+{
+    uint32_t at = (uint32_t)c->n_ir;
+    c->last.valid = false;
+    if (PLW_UNLIKELY(plw_dead(c) || c->n_ir + 1 + (size_t)n > c->cap_ir))
+        return plw_emit_slow(c, op, n, w);
+    uint32_t *p = c->ir + c->n_ir;
+    p[0] = (uint32_t)c->h[op];
+    for (int i = 0; i < n; i++)
+        p[1 + i] = w[1 + i];
+    c->n_ir += 1 + (size_t)n;
+    return at;
+}
+#define plw_emit(c, op, n, ...) plw_emit_arr((c), (op), (n), (const uint32_t[]){ 0, __VA_ARGS__ })
 void plw_emit_word(plw_cc *c, uint32_t w);
 void plw_map_here(plw_cc *c, uint32_t ins);           /* ins may trap: remember where */
 void plw_set_last(plw_cc *c, uint32_t ins, uint16_t op, uint32_t dst_word);
