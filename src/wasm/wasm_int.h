@@ -15,6 +15,7 @@
 #define PL_WASM_INT_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "wasm.h"
@@ -268,6 +269,9 @@ const plw_ftype *plw_link_host(const plw_link *k, plw_host_fn *fn, void **user);
 
 /* instance.c: an element segment's references (none once dropped). */
 const plw_cell *plw_elem_refs(const plw_instance *inst, uint32_t seg, uint32_t *n);
+
+/* dump.c: a listing of one function's compiled code; -1 for an import. */
+int plw_dump_function(const plw_module *m, uint32_t func, FILE *out);
 
 /* compile.c: validate and compile every function body. */
 pl_status plw_compile_module(plw_module *m, pl_err *err);
