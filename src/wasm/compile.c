@@ -72,6 +72,28 @@ uint32_t plw_emit_slow(plw_cc *c, uint16_t op, int n, const uint32_t *w)
     return at;
 }
 
+/* A move; two moves in a row (no label between) become one copy2. */
+void plw_emit_copy(plw_cc *c, uint32_t dst, uint32_t src)
+{
+    if (dst == src || plw_dead(c) || c->oom)
+        return;
+    if (c->copy_at != UINT32_MAX && c->copy_at + 3 == c->n_ir && c->barrier <= c->copy_at) {
+        c->ir[c->copy_at] = (uint32_t)c->h[PLW_IR_copy2];
+        plw_emit_word(c, dst);
+        plw_emit_word(c, src);
+        c->copy_at = UINT32_MAX;
+        c->last.valid = false;
+        return;
+    }
+    c->copy_at = plw_emit(c, PLW_IR_copy, 2, dst, src);
+}
+
+void plw_label_here(plw_cc *c)
+{
+    c->barrier = (uint32_t)c->n_ir;
+    c->last.valid = false;
+}
+
 void plw_map_here(plw_cc *c, uint32_t ins)
 {
     if (plw_dead(c) || c->oom)
@@ -120,7 +142,7 @@ void plw_materialize(plw_cc *c, uint32_t i)
         return;
     uint32_t dst = plw_slot_of_depth(c, i);
     if (v->kind == PLW_V_LOCAL) {
-        plw_emit(c, PLW_IR_copy, 2, dst, v->slot);
+        plw_emit_copy(c, dst, v->slot);
         c->n_local_refs--;
     } else {
         emit_const(c, dst, v->type, v->k);
@@ -243,6 +265,7 @@ int32_t plw_fixup_new(plw_cc *c, uint32_t at, uint32_t ins, int32_t next)
 void plw_patch_fixups(plw_cc *c, int32_t head)
 {
     uint32_t here = (uint32_t)c->n_ir;
+    plw_label_here(c);
     for (int32_t i = head; i >= 0 && !c->oom; i = c->fix[i].next)
         c->ir[c->fix[i].at] = here - c->fix[i].ins;
 }
@@ -269,7 +292,7 @@ void plw_copy_label_vals(plw_cc *c, const plw_ctrl *f)
         if (v->kind == PLW_V_CONST)
             emit_const(c, dst, v->type, v->k);
         else if (v->slot != dst)
-            plw_emit(c, PLW_IR_copy, 2, dst, v->slot);
+            plw_emit_copy(c, dst, v->slot);
     }
 }
 
@@ -302,7 +325,7 @@ void plw_emit_return(plw_cc *c)
     for (uint32_t j = 0; j < n; j++) {
         uint32_t src = c->vals[c->n_vals - n + j].slot;
         if (src != j * 8u)
-            plw_emit(c, PLW_IR_copy, 2, j * 8u, src);
+            plw_emit_copy(c, j * 8u, src);
     }
     plw_emit(c, PLW_IR_ret, 0);
 }
@@ -353,6 +376,8 @@ static void reset_function(plw_cc *c)
     c->n_vals = c->n_ctrls = c->n_local_refs = c->max_vals = 0;
     c->n_fix = c->n_points = c->n_chains = c->n_fuel = 0;
     c->last.valid = false;
+    c->copy_at = UINT32_MAX;
+    c->barrier = (uint32_t)c->n_ir;
 }
 
 static pl_status finish_function(plw_cc *c, plw_code *code, uint32_t entry_point, size_t start)

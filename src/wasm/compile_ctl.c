@@ -156,6 +156,7 @@ static pl_status op_loop(plw_cc *c, uint8_t op)
     TRY(enter_block(c, PLW_C_LOOP, &bt));
     plw_ctrl *f = plw_v_top(c);
     f->label_pos = (uint32_t)c->n_ir;
+    plw_label_here(c);
     if (!plw_dead(c))
         plw_point_here(c, f->point);
     return PL_OK;
@@ -207,6 +208,7 @@ static void materialize_results(plw_cc *c, const plw_ctrl *f)
 
 static void patch_one(plw_cc *c, int32_t fx)
 {
+    plw_label_here(c);
     if (fx >= 0 && !c->oom)
         c->ir[c->fix[fx].at] = (uint32_t)c->n_ir - c->fix[fx].ins;
 }
@@ -346,6 +348,7 @@ static pl_status op_br_if(plw_cc *c, uint8_t op)
             plw_branch_to(c, ins, ins + 1, ins + 2, f, bplus);
             plw_map_here(c, ins);
         }
+        plw_label_here(c);
         if (!c->oom) {
             c->ir[tw] = (uint32_t)c->n_ir - skip;
             c->ir[fw] = 0;
@@ -401,6 +404,7 @@ static pl_status op_br_table(plw_cc *c, uint8_t op)
             }
             uint32_t depth = (uint32_t)(f - c->ctrls);
             if (!stub[depth]) {
+                plw_label_here(c);
                 stub[depth] = (uint32_t)c->n_ir;
                 jump_to(c, f);
             }

@@ -243,7 +243,7 @@ static void set_local(plw_cc *c, uint32_t slot, plw_val *v)
         c->ir[last.dst_at] = slot; /* the producer writes the local directly */
         c->last.valid = false;
     } else if (v->slot != slot) {
-        plw_emit(c, PLW_IR_copy, 2, slot, v->slot);
+        plw_emit_copy(c, slot, v->slot);
     }
 }
 
@@ -367,6 +367,32 @@ static pl_status read_memarg(plw_cc *c, uint8_t natural, uint32_t *offset)
     return PL_OK;
 }
 
+/* Loads that can absorb the i32.add computing their address. */
+static const struct { uint16_t load, with_imm, with_slot; } addr_fusions[] = {
+    { PLW_IR_ld32, PLW_IR_ld32a, PLW_IR_ld32x },
+    { PLW_IR_ld64, PLW_IR_ld64a, PLW_IR_ld64x },
+    { PLW_IR_ld8u32, PLW_IR_ld8u32a, PLW_IR_ld8u32x },
+    { PLW_IR_ld8s32, PLW_IR_ld8s32a, NO_IMM },
+    { PLW_IR_ld16u32, PLW_IR_ld16u32a, NO_IMM },
+    { PLW_IR_ld16s32, PLW_IR_ld16s32a, NO_IMM },
+};
+
+/* The fused form of a load whose address a was the last instruction's
+** result (add32i or add32), or NO_IMM. */
+static uint16_t fused_load(const plw_cc *c, const plw_val *a, uint16_t load)
+{
+    const plw_last *l = &c->last;
+    if (a->kind != PLW_V_TEMP || !l->valid || l->dst != a->slot ||
+        l->ins + 1u + plw_ir_words[l->op] != c->n_ir || l->ins < c->barrier)
+        return NO_IMM;
+    for (size_t i = 0; i < sizeof addr_fusions / sizeof *addr_fusions; i++)
+        if (addr_fusions[i].load == load)
+            return l->op == PLW_IR_add32i  ? addr_fusions[i].with_imm
+                   : l->op == PLW_IR_add32 ? addr_fusions[i].with_slot
+                                           : NO_IMM;
+    return NO_IMM;
+}
+
 static pl_status op_load(plw_cc *c, uint8_t op)
 {
     const memop *mo = &memops[op - 0x28];
@@ -375,8 +401,16 @@ static pl_status op_load(plw_cc *c, uint8_t op)
     plw_val a;
     TRY(plw_v_pop(c, PLW_I32, &a));
     uint32_t depth = c->n_vals;
+    uint32_t d = plw_slot_of_depth(c, depth);
+    uint16_t fused = plw_dead(c) ? NO_IMM : fused_load(c, &a, mo->ir);
+    if (fused != NO_IMM) { /* the add is folded into the load */
+        uint32_t x = c->ir[c->last.ins + 2], y = c->ir[c->last.ins + 3];
+        c->n_ir = c->last.ins;
+        uint32_t ins = plw_emit(c, fused, 4, d, x, y, off);
+        return push_result(c, mo->type, ins, fused, true);
+    }
     uint32_t as = plw_operand_slot(c, &a, depth);
-    uint32_t ins = plw_emit(c, mo->ir, 3, plw_slot_of_depth(c, depth), as, off);
+    uint32_t ins = plw_emit(c, mo->ir, 3, d, as, off);
     return push_result(c, mo->type, ins, mo->ir, true);
 }
 

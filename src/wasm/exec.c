@@ -373,6 +373,17 @@ static int64_t table_grow(plw_table *t, uint32_t n, plw_cell init)
         p64(fp, D, conv);                                \
         NEXT(4);                                         \
     }
+/* Loads whose address add was fused in: the sum wraps at 32 bits as the
+** i32.add did, then the offset is added without wrapping. */
+#define LOADA(name, ctype, n, conv, second)                               \
+    L_##name : {                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(g32(fp, A) + (second)) + ip[4];  \
+        MEMCHECK(ea, n);                                                   \
+        ctype v;                                                           \
+        memcpy(&v, mem + ea, n);                                           \
+        p64(fp, D, conv);                                                  \
+        NEXT(5);                                                           \
+    }
 #define STORE(name, ctype, n, get)                       \
     L_##name : {                                         \
         uint64_t ea = (uint64_t)g32(fp, ip[1]) + ip[3];  \
@@ -580,6 +591,15 @@ L_ref_func:
     LOAD(ld8s64, int8_t, 1, (uint64_t)(int64_t)v)
     LOAD(ld16s64, int16_t, 2, (uint64_t)(int64_t)v)
     LOAD(ld32s64, int32_t, 4, (uint64_t)(int64_t)v)
+    LOADA(ld32a, uint32_t, 4, v, B)
+    LOADA(ld64a, uint64_t, 8, v, B)
+    LOADA(ld8u32a, uint8_t, 1, v, B)
+    LOADA(ld8s32a, int8_t, 1, (uint32_t)(int32_t)v, B)
+    LOADA(ld16u32a, uint16_t, 2, v, B)
+    LOADA(ld16s32a, int16_t, 2, (uint32_t)(int32_t)v, B)
+    LOADA(ld32x, uint32_t, 4, v, g32(fp, B))
+    LOADA(ld64x, uint64_t, 8, v, g32(fp, B))
+    LOADA(ld8u32x, uint8_t, 1, v, g32(fp, B))
     STORE(st32, uint32_t, 4, g32)
     STORE(st64, uint64_t, 8, g64)
     STORE(st8, uint8_t, 1, g32)

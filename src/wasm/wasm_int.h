@@ -432,6 +432,8 @@ typedef struct plw_cc {
     uint32_t *ir;
     size_t n_ir, cap_ir;
     plw_last last;
+    uint32_t copy_at;      /* a copy that is the last instruction, for copy2 */
+    uint32_t barrier;      /* position of the latest label: no fusion across it */
     plw_fixup *fix;
     uint32_t n_fix, cap_fix;
     uint32_t *map_ir, *map_wasm;
@@ -530,6 +532,8 @@ static inline uint32_t plw_emit_arr(plw_cc *c, uint16_t op, int n, const uint32_
 }
 #define plw_emit(c, op, n, ...) plw_emit_arr((c), (op), (n), (const uint32_t[]){ 0, __VA_ARGS__ })
 void plw_emit_word(plw_cc *c, uint32_t w);
+void plw_emit_copy(plw_cc *c, uint32_t dst, uint32_t src);
+void plw_label_here(plw_cc *c);                      /* a branch target is here */
 void plw_map_here(plw_cc *c, uint32_t ins);           /* ins may trap: remember where */
 void plw_set_last(plw_cc *c, uint32_t ins, uint16_t op, uint32_t dst_word);
 void plw_materialize(plw_cc *c, uint32_t i);          /* operand i into its canonical slot */
