@@ -29,6 +29,7 @@ static const char *const trap_names[PLW_TRAP__COUNT] = {
     [PLW_TRAP_TIMEOUT] = "timeout",
     [PLW_TRAP_INTERRUPTED] = "interrupted",
     [PLW_TRAP_HOST] = "host error",
+    [PLW_TRAP_EXIT] = "exit",
 };
 
 const char *plw_trap_str(plw_trap_kind k)
@@ -104,7 +105,9 @@ static pl_status trap_error(plw_instance *inst, plw_trap_kind t, uint64_t budget
         info->trap_offset = off < 0 ? 0 : (uint32_t)off;
     }
     char what[400];
-    if (t == PLW_TRAP_HOST)
+    if (t == PLW_TRAP_EXIT)
+        snprintf(what, sizeof what, "exit with code %d", (int)ex->exit_code);
+    else if (t == PLW_TRAP_HOST)
         snprintf(what, sizeof what, "host error: %s", ex->host_msg[0] ? ex->host_msg : "failed");
     else if (t == PLW_TRAP_FUEL)
         snprintf(what, sizeof what, "fuel exhausted (budget %" PRIu64 " units)", budget);
@@ -170,6 +173,7 @@ pl_status plw_call(plw_instance *inst, const plw_func *f, const plw_cell *args,
         info->fuel_used = used < 0 ? 0 : budget && (uint64_t)used > budget ? budget
                                                                            : (uint64_t)used;
         info->trap = trap;
+        info->exit_code = trap == PLW_TRAP_EXIT ? ex->exit_code : 0;
     }
     if (trap) {
         inst->dead = true;

@@ -367,6 +367,8 @@ pl_status plw_instantiate(plw_module *m, const plw_linker *l, const plw_instance
 
 const plw_module *plw_instance_module(const plw_instance *inst) { return inst->mod; }
 bool plw_instance_dead(const plw_instance *inst) { return inst->dead; }
+void plw_instance_set_data(plw_instance *inst, void *data) { inst->data = data; }
+void *plw_instance_data(const plw_instance *inst) { return inst->data; }
 
 static const plw_export *find_export(const plw_instance *inst, const char *name,
                                      plw_extern_kind kind)

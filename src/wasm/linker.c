@@ -5,6 +5,7 @@
 */
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "wasm_int.h"
 
@@ -42,6 +43,8 @@ void plw_linker_free(plw_linker *l)
     plu_arena_free(&l->arena);
     plu_free(l);
 }
+
+void *plw_linker_alloc(plw_linker *l, size_t n) { return plu_arena_alloc(&l->arena, n); }
 
 static plw_link *add_link(plw_linker *l, const char *module, const char *name)
 {
@@ -170,4 +173,30 @@ int plw_host_trap(plw_host_ctx *cx, const char *fmt, ...)
     vsnprintf(cx->ex->host_msg, sizeof cx->ex->host_msg, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+int plw_host_exit(plw_host_ctx *cx, int32_t code)
+{
+    cx->ex->exit_code = code;
+    cx->exited = true;
+    return -1;
+}
+
+uint64_t plw_host_time_left(plw_host_ctx *cx)
+{
+    plw_exec *ex = cx->ex;
+    if (!ex->timeout_ns)
+        return UINT64_MAX;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (!ex->deadline_ns)
+        ex->deadline_ns = now + ex->timeout_ns;
+    return ex->deadline_ns > now ? ex->deadline_ns - now : 0;
+}
+
+void plw_host_interrupt(plw_host_ctx *cx)
+{
+    if (cx->ex->interrupt)
+        atomic_store_explicit(cx->ex->interrupt, 1, memory_order_relaxed);
 }

@@ -151,11 +151,27 @@ pl_status plw_linker_func(plw_linker *l, const char *module, const char *name,
 */
 pl_status plw_linker_instance(plw_linker *l, const char *module, plw_instance *inst);
 
+/* Memory that lives as long as the linker (zeroed; NULL on out of
+** memory): host function state shared by every instance, passed as the
+** functions' `user`. */
+void *plw_linker_alloc(plw_linker *l, size_t n);
+
 /* Inside a host function: */
 plw_instance *plw_host_instance(plw_host_ctx *cx); /* the calling instance */
 /* Trap the call with a message ("host error: <message>"); returns the value
 ** the host function must return. */
 int plw_host_trap(plw_host_ctx *cx, const char *fmt, ...) PLU_PRINTF(2, 3);
+/* End the call cleanly with an exit code (WASI proc_exit): the call
+** returns PL_E_TRAP with plw_call_info.trap = PLW_TRAP_EXIT and exit_code
+** set, and the instance is done (dead) like after any trap. Returns the
+** value the host function must return. */
+int plw_host_exit(plw_host_ctx *cx, int32_t code);
+/* Nanoseconds left before the call's deadline (UINT64_MAX when it has
+** none), for host functions that block (HTTP) to bound their wait. */
+uint64_t plw_host_time_left(plw_host_ctx *cx);
+/* Ask the running call to stop at its next check; for host functions that
+** noticed a cancellation. */
+void plw_host_interrupt(plw_host_ctx *cx);
 
 /* ---- instances ----------------------------------------------------------- */
 
@@ -193,6 +209,10 @@ void plw_instance_free(plw_instance *inst);
 const plw_module *plw_instance_module(const plw_instance *inst);
 /* True once a call trapped: the instance refuses further calls. */
 bool plw_instance_dead(const plw_instance *inst);
+/* One pointer of the embedder's per instance (NULL at first), for host
+** functions to find their state: plw_instance_data(plw_host_instance(cx)). */
+void plw_instance_set_data(plw_instance *inst, void *data);
+void *plw_instance_data(const plw_instance *inst);
 
 /* An exported function; NULL when there is no function of that name. */
 const plw_func *plw_instance_func(plw_instance *inst, const char *name);
@@ -234,6 +254,7 @@ typedef enum plw_trap_kind {
     PLW_TRAP_TIMEOUT,         /* the deadline passed */
     PLW_TRAP_INTERRUPTED,     /* plw_instance_interrupt */
     PLW_TRAP_HOST,            /* a host function failed */
+    PLW_TRAP_EXIT,            /* a host function ended the call (proc_exit) */
     PLW_TRAP__COUNT
 } plw_trap_kind;
 
@@ -252,6 +273,7 @@ typedef struct plw_call_info {
     plw_trap_kind trap;      /* PLW_TRAP_NONE when the call returned */
     uint32_t trap_func;      /* function index of the trap */
     uint32_t trap_offset;    /* byte offset in the module of the trapping instruction */
+    int32_t exit_code;       /* PLW_TRAP_EXIT: the code given to plw_host_exit */
 } plw_call_info;
 
 /*

@@ -213,6 +213,7 @@ typedef struct plw_exec {
     uint64_t timeout_ns;
     _Atomic int *interrupt;
     plw_cell *top;               /* while a host function runs: where a nested call starts */
+    int32_t exit_code;           /* PLW_TRAP_EXIT */
     bool active;                 /* a call is running on these stacks */
     const uint32_t *trap_ip;     /* where the trap happened (NULL: unknown) */
     const plw_module *trap_mod;
@@ -224,6 +225,7 @@ struct plw_host_ctx {
     plw_exec *ex;
     const plw_func *fn;
     plw_cell *top;               /* first slot past the host function's cells */
+    bool exited;                 /* plw_host_exit was called */
 };
 
 /* Tables, memories and globals are owned by the instance that defined
@@ -244,6 +246,7 @@ struct plw_instance {
     plw_instance_limits lim;
     plw_exec ex;                 /* stacks for calls entered through this instance */
     _Atomic int interrupt;
+    void *data;                  /* the embedder's */
     bool dead;
     bool running;
 };
