@@ -20,7 +20,8 @@ static const char *const trap_names[PLW_TRAP__COUNT] = {
     [PLW_TRAP_INT_OVERFLOW] = "integer overflow",
     [PLW_TRAP_INVALID_CONV] = "invalid conversion to integer",
     [PLW_TRAP_OOB_MEMORY] = "out of bounds memory access",
-    [PLW_TRAP_OOB_TABLE] = "undefined element",
+    [PLW_TRAP_OOB_TABLE] = "out of bounds table access",
+    [PLW_TRAP_UNDEF_ELEM] = "undefined element",
     [PLW_TRAP_INDIRECT_TYPE] = "indirect call type mismatch",
     [PLW_TRAP_UNINIT_ELEM] = "uninitialized element",
     [PLW_TRAP_NULL_REF] = "null reference",
@@ -179,7 +180,10 @@ pl_status plw_call(plw_instance *inst, const plw_func *f, const plw_cell *args,
         inst->dead = true;
         return trap_error(inst, trap, budget, err, info);
     }
+    /* 32-bit results leave the upper half clean, as wasm.h promises
+    ** (inside Wasm it may hold what i32.wrap_i64 left there). */
     for (uint32_t i = 0; i < t->n_results; i++)
-        results[i] = fp[i];
+        results[i] = t->results[i] == PLW_I32 || t->results[i] == PLW_F32 ? (uint32_t)fp[i]
+                                                                           : fp[i];
     return PL_OK;
 }

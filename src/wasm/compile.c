@@ -320,12 +320,21 @@ void plw_emit_return(plw_cc *c)
         }
         return;
     }
-    for (uint32_t j = 0; j < n; j++)
-        plw_materialize(c, c->n_vals - n + j);
+    /* Place every result in its temp first without changing the operand
+    ** stack: a conditional return (br_if, br_table) leaves other paths
+    ** that still see the values where they were. */
     for (uint32_t j = 0; j < n; j++) {
-        uint32_t src = c->vals[c->n_vals - n + j].slot;
-        if (src != j * 8u)
-            plw_emit_copy(c, j * 8u, src);
+        const plw_val *v = &c->vals[c->n_vals - n + j];
+        uint32_t temp = plw_slot_of_depth(c, c->n_vals - n + j);
+        if (v->kind == PLW_V_CONST)
+            emit_const(c, temp, v->type, v->k);
+        else if (v->kind == PLW_V_LOCAL)
+            plw_emit_copy(c, temp, v->slot);
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t temp = plw_slot_of_depth(c, c->n_vals - n + j);
+        if (temp != j * 8u)
+            plw_emit_copy(c, j * 8u, temp);
     }
     plw_emit(c, PLW_IR_ret, 0);
 }

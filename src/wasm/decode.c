@@ -423,7 +423,7 @@ static pl_status decode_globals(dec *d)
 {
     plw_module *m = d->m;
     uint32_t n;
-    TRY(read_count(d, 4, &n));
+    TRY(read_count(d, 3, &n)); /* type, mutability, end: at least 3 bytes */
     plw_global_type *g = grow_space(d, m->globals, m->n_globals, n, sizeof *g);
     if (!g)
         return plu_err_nomem(d->err);

@@ -533,7 +533,7 @@ L_call_ind: {
     const plw_table *t = inst->tables[ip[1]];
     uint32_t i = g32(fp, ip[3]);
     if (PLW_UNLIKELY(i >= t->size))
-        TRAP(PLW_TRAP_OOB_TABLE);
+        TRAP(PLW_TRAP_UNDEF_ELEM);
     const plw_func *f = (const plw_func *)(uintptr_t)t->elems[i];
     if (PLW_UNLIKELY(!f))
         TRAP(PLW_TRAP_UNINIT_ELEM);

@@ -370,11 +370,10 @@ bool plw_instance_dead(const plw_instance *inst) { return inst->dead; }
 void plw_instance_set_data(plw_instance *inst, void *data) { inst->data = data; }
 void *plw_instance_data(const plw_instance *inst) { return inst->data; }
 
-static const plw_export *find_export(const plw_instance *inst, const char *name,
-                                     plw_extern_kind kind)
+static const plw_export *find_export_n(const plw_instance *inst, const char *name, size_t n,
+                                       plw_extern_kind kind)
 {
     const plw_module *m = inst->mod;
-    size_t n = strlen(name);
     for (uint32_t i = 0; i < m->n_exports; i++) {
         const plw_export *e = &m->exports[i];
         if (e->kind == kind && e->name_len == n && memcmp(e->name, name, n) == 0)
@@ -383,11 +382,24 @@ static const plw_export *find_export(const plw_instance *inst, const char *name,
     return NULL;
 }
 
-const plw_func *plw_instance_func(plw_instance *inst, const char *name)
+static const plw_export *find_export(const plw_instance *inst, const char *name,
+                                     plw_extern_kind kind)
 {
-    const plw_export *e = find_export(inst, name, PLW_EXTERN_FUNC);
+    return find_export_n(inst, name, strlen(name), kind);
+}
+
+const plw_func *plw_instance_func_n(plw_instance *inst, const char *name, size_t len)
+{
+    const plw_export *e = find_export_n(inst, name, len, PLW_EXTERN_FUNC);
     return e ? &inst->funcs[e->index] : NULL;
 }
+
+const plw_func *plw_instance_func(plw_instance *inst, const char *name)
+{
+    return plw_instance_func_n(inst, name, strlen(name));
+}
+
+void plw_instance_revive(plw_instance *inst) { inst->dead = false; }
 
 plw_functype plw_func_type(const plw_func *f)
 {

@@ -214,8 +214,15 @@ bool plw_instance_dead(const plw_instance *inst);
 void plw_instance_set_data(plw_instance *inst, void *data);
 void *plw_instance_data(const plw_instance *inst);
 
-/* An exported function; NULL when there is no function of that name. */
+/* An exported function; NULL when there is no function of that name.
+** The _n form takes a length (export names may hold NUL bytes). */
 const plw_func *plw_instance_func(plw_instance *inst, const char *name);
+const plw_func *plw_instance_func_n(plw_instance *inst, const char *name, size_t len);
+
+/* Make a trapped instance callable again. The spec lets an instance live
+** on after a trap and its test suite relies on it; plinth itself never
+** does this, because a trap can leave a plugin's state half-updated. */
+void plw_instance_revive(plw_instance *inst);
 plw_functype plw_func_type(const plw_func *f);
 
 /* An exported global's value (and type); false when there is none. */
@@ -245,7 +252,8 @@ typedef enum plw_trap_kind {
     PLW_TRAP_INT_OVERFLOW,    /* integer overflow */
     PLW_TRAP_INVALID_CONV,    /* invalid conversion to integer */
     PLW_TRAP_OOB_MEMORY,      /* out of bounds memory access */
-    PLW_TRAP_OOB_TABLE,       /* out of bounds table access (undefined element) */
+    PLW_TRAP_OOB_TABLE,       /* out of bounds table access */
+    PLW_TRAP_UNDEF_ELEM,      /* undefined element: call_indirect past the table's end */
     PLW_TRAP_INDIRECT_TYPE,   /* indirect call type mismatch */
     PLW_TRAP_UNINIT_ELEM,     /* uninitialized element */
     PLW_TRAP_NULL_REF,        /* null reference (null function) */

