@@ -22,6 +22,8 @@ static const struct {
     {PL_E_NOMEM, CLI_INTERNAL},
     {PL_E_INTERNAL, CLI_INTERNAL},
     {PL_E_MISUSE, CLI_INTERNAL},
+    {PL_E_TRAP, CLI_TRAP},
+    {PL_E_LIMIT, CLI_LIMIT},
 };
 
 int cli_exit_code(pl_status st)

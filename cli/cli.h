@@ -29,6 +29,8 @@ enum {
     CLI_RESPONSE = 14,   /* the provider's reply could not be read */
     CLI_CONTEXT = 15,    /* the input is too long for the model's context window */
     CLI_UNSUPPORTED = 16,/* the provider does not implement this operation */
+    CLI_TRAP = 17,       /* sandboxed code trapped (PL_E_TRAP) */
+    CLI_LIMIT = 18,      /* a fuel, memory, time or size limit was reached (PL_E_LIMIT) */
     CLI_CANCELLED = 130, /* interrupted (Ctrl-C) */
     CLI_INTERNAL = 70 /* out of memory or a bug */
 };
@@ -75,5 +77,6 @@ int cli_complete(int argc, char **argv);
 int cli_embed(int argc, char **argv);
 int cli_manifest(int argc, char **argv);
 int cli_schema(int argc, char **argv);
+int cli_wasm(int argc, char **argv);
 
 #endif

@@ -25,6 +25,8 @@ static const cli_command commands[] = {
      "chat with a provider (--model --system --stream --tool FILE.json --option K=V --json)"},
     {"complete", cli_complete, "NAME [options] PROMPT", "complete a prompt"},
     {"embed", cli_embed, "NAME [options] TEXT...", "embed texts (--model --option K=V --json)"},
+    {"wasm", cli_wasm, "validate|run FILE [options]",
+     "check a WebAssembly module, or call an export (--invoke --fuel --mem --timeout)"},
     {"version", cmd_version, "", "print plinth's version"},
     {"help", cmd_help, "", "show this help"},
     {NULL, NULL, NULL, NULL},
@@ -46,11 +48,17 @@ static void print_help(FILE *f)
             "\nconfiguration lookup when FILE is omitted: $PLINTH_CONFIG, ./plinth.toml,\n"
             "./plugins.toml, ./providers.toml, $XDG_CONFIG_HOME/plinth/plinth.{toml,json,yaml,yml}\n"
             "\nplugins, models, chat, complete and embed take --config FILE (else the lookup above)\n"
+            "\nwasm validate FILE     decode, validate and compile a WebAssembly module\n"
+            "wasm run FILE --invoke NAME [ARGS...] [--fuel N] [--mem BYTES] [--timeout MS]\n"
+            "                       call an export in the sandbox: prints its results (i32:42),\n"
+            "                       then the fuel used; limits default to 10000000 units,\n"
+            "                       268435456 bytes and 5000 ms\n"
             "\nexit codes: 0 ok, 1 check failed (for example invalid data), 2 usage error,\n"
             "3 configuration or manifest error, 4 file missing or unreadable, 5 no such plugin,\n"
             "6 plugin failed, 7 authentication refused, 8 rate limited, 9 request refused,\n"
             "10 other provider error, 11 network error, 12 timed out, 13 host not allowed,\n"
             "14 unreadable reply, 15 context window exceeded, 16 operation not supported,\n"
+            "17 the Wasm code trapped, 18 a fuel, memory or time limit was reached,\n"
             "130 interrupted, 70 internal error\n");
 }
 

@@ -427,6 +427,117 @@ PL_API size_t pl_response_tool_call_count(const pl_response *resp);
 PL_API pl_status pl_response_tool_call(const pl_response *resp, size_t i, const char **id,
                                        const char **name, const char **arguments_json);
 
+/* ==== WebAssembly ==========================================================
+** plinth's own engine (WebAssembly 2.0 core without SIMD; binary modules)
+** used directly on a file, without a host: check a module, or call one of
+** its exports under the sandbox's limits (`plinth wasm validate|run`).
+** These functions offer the module no imports. Thread-safe: each call
+** loads its own copy of the module. */
+
+/*
+** pl_wasm_validate — read a binary module (.wasm) and decode, validate and
+** compile it, as loading a Wasm plugin does.
+**
+** Returns PL_OK when the module is valid. Otherwise err receives the
+** engine's message, which names the module by the file's base name, the
+** function index and the byte offset:
+**   "search.wasm: func 14 @0x3a1: type mismatch: expected i32, got f64"
+** and the status says what is wrong: PL_E_SYNTAX (a malformed binary),
+** PL_E_INVALID_ARG (an invalid module: a type error and the like; also a
+** NULL path), PL_E_UNSUPPORTED (a feature outside plinth's engine, such as
+** SIMD), PL_E_LIMIT (larger than 4 GiB), PL_E_IO or PL_E_NOT_FOUND (the
+** file), PL_E_NOMEM.
+*/
+PL_API pl_status pl_wasm_validate(const char *path, char *err, size_t errlen);
+
+/*
+** pl_wasm_counts — what a module holds, filled by pl_wasm_describe. Set
+** struct_size to sizeof(pl_wasm_counts) first (PL_WASM_COUNTS_INIT does):
+** plinth writes only the members that fit in struct_size, so a program
+** built against an older header keeps working when members are appended.
+*/
+typedef struct pl_wasm_counts {
+    uint32_t struct_size; /* sizeof(pl_wasm_counts) as the caller knows it */
+    uint32_t functions;   /* functions the module defines (imports not counted) */
+    uint32_t imports;     /* imports of every kind */
+    uint32_t exports;     /* exports of every kind */
+} pl_wasm_counts;
+
+#define PL_WASM_COUNTS_INIT {(uint32_t)sizeof(pl_wasm_counts), 0, 0, 0}
+
+/*
+** pl_wasm_describe — validate a module like pl_wasm_validate and, when it
+** is valid, count its functions, imports and exports into *out. Errors as
+** for pl_wasm_validate, plus PL_E_INVALID_ARG for a NULL out, or a
+** struct_size of 0 (not set) or larger than this library's
+** sizeof(pl_wasm_counts) (a program built against a newer plinth.h).
+*/
+PL_API pl_status pl_wasm_describe(const char *path, pl_wasm_counts *out, char *err,
+                                  size_t errlen);
+
+/*
+** pl_wasm_run_opts — the limits of one pl_wasm_run. Set struct_size to
+** sizeof(pl_wasm_run_opts) (PL_WASM_RUN_OPTS_INIT does); members beyond the
+** caller's struct_size take their defaults, so the struct can grow at the
+** end. A member left 0 takes plinth's default, the [limits] defaults of the
+** host configuration.
+*/
+typedef struct pl_wasm_run_opts {
+    uint32_t struct_size; /* sizeof(pl_wasm_run_opts) as the caller knows it */
+    uint64_t fuel;        /* instruction budget of the call, one unit per Wasm
+                             instruction; 0 = 10,000,000; UINT64_MAX = no limit */
+    uint64_t mem_bytes;   /* cap on the linear memory; 0 = 268,435,456 (256 MiB) */
+    uint32_t timeout_ms;  /* wall-clock budget of the call; 0 = 5000 ms */
+} pl_wasm_run_opts;
+
+#define PL_WASM_RUN_OPTS_INIT {(uint32_t)sizeof(pl_wasm_run_opts), 0, 0, 0}
+
+/*
+** pl_wasm_run — load a module, instantiate it, and call one exported
+** function with arguments given as text; the results come back as text.
+**
+** path: the .wasm file; the module is named by its base name in messages.
+** func: the export's name.
+** args, nargs: one string per parameter, read by the parameter's type:
+**   i32, i64  decimal, negative or unsigned ("-1", "4294967295"), or hex
+**             ("0xff", "-0x10"); out of the type's range is an error
+**   f32, f64  decimal or hex floats ("1.5", "-0x1.8p3"), "inf", "-inf",
+**             "nan" (the canonical NaN), "nan:0x<payload>" ("-nan:0x1"),
+**             rounded once, correctly, to the parameter's type
+**   funcref, externref  only "null"
+**   Any argument may carry its type in front ("f64:1.5"), which must then
+**   match the parameter's: every result line below reads back as an
+**   argument.
+** opts: limits; NULL takes every default. The instance's memory is capped
+**   at opts->mem_bytes; the start function, when there is one, runs with
+**   the same fuel and time budgets (its fuel is not in *fuel_used).
+** out: on PL_OK, the results, one line each ending in '\n' ("" when the
+**   function returns nothing), as TYPE:VALUE:
+**     "i32:42", "i64:-7"   signed decimal
+**     "f32:0.1", "f64:1.5" the shortest decimal that reads back to the very
+**                          same bits; "inf", "-inf", "nan" (canonical),
+**                          "nan:0x<payload>", "-0" kept
+**     "funcref:null", "funcref:ref", "externref:null"
+**   to pl_free(). On failure *out is NULL. out may be NULL.
+** fuel_used: when not NULL, always receives the units the call consumed
+**   (0 when it failed before calling), also after a trap.
+** err, errlen: on failure, the message.
+**
+** Returns PL_OK; PL_E_TRAP when the function trapped ("trap: integer
+** divide by zero (div.wasm: func 2 @0x4c)": the kind, the function index
+** and the byte offset); PL_E_LIMIT when it ran out of fuel or time, or the
+** module's initial memory exceeds mem_bytes; PL_E_INVALID_ARG for a wrong
+** argument count or an argument that does not read as its parameter's
+** type (the message names the parameter and its type), a NULL path or
+** func, or an opts->struct_size of 0 (not set) or larger than this
+** library's sizeof(pl_wasm_run_opts); PL_E_NOT_FOUND for a missing file, a missing
+** export ("did you mean ...?") or an import (none is offered: "unknown
+** import env.log"); and the errors of pl_wasm_validate.
+*/
+PL_API pl_status pl_wasm_run(const char *path, const char *func, const char *const *args,
+                             size_t nargs, const pl_wasm_run_opts *opts, char **out,
+                             uint64_t *fuel_used, char *err, size_t errlen);
+
 /*
 ** pl_free — release memory that plinth returned. NULL is ignored.
 */
