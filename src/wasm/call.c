@@ -44,7 +44,7 @@ static pl_status ensure_stacks(plw_instance *inst, pl_err *err)
     if (ex->stack)
         return PL_OK;
     size_t cells = inst->lim.stack_bytes / sizeof(plw_cell);
-    size_t frames = (size_t)inst->lim.max_call_depth + 1;
+    size_t frames = inst->lim.max_call_depth; /* one per active function */
     ex->stack = plu_malloc(cells * sizeof(plw_cell));
     ex->frames = plu_malloc(frames * sizeof(plw_frame));
     if (!ex->stack || !ex->frames) {
@@ -147,9 +147,17 @@ pl_status plw_call(plw_instance *inst, const plw_func *f, const plw_cell *args,
     plw_cell *fp = nested ? ex->top : ex->stack;
     const plw_ftype *t = f->type;
     uint32_t width = t->n_params > t->n_results ? t->n_params : t->n_results;
-    if (!fp || fp + width > ex->stack_end)
+    if (!fp)
         return plu_errf(err, PL_E_MISUSE, NULL,
                         "%s: a nested call must come from a host function", inst->mod->name);
+    if (fp + width > ex->stack_end) {
+        if (info)
+            *info = (plw_call_info){ .trap = PLW_TRAP_STACK, .trap_func = UINT32_MAX };
+        return plu_errf(err, PL_E_TRAP, NULL,
+                        "trap: call stack exhausted (%s: %u bytes of operand space cannot "
+                        "hold the call's %u values)",
+                        inst->mod->name, inst->lim.stack_bytes, width);
+    }
     for (uint32_t i = 0; i < t->n_params; i++)
         fp[i] = args[i];
     uint64_t budget = opts && opts->fuel ? opts->fuel : 0;
@@ -163,6 +171,7 @@ pl_status plw_call(plw_instance *inst, const plw_func *f, const plw_cell *args,
         ex->trap_mod = NULL;
         ex->host_msg[0] = '\0';
         ex->fsp = ex->frames;
+        ex->native_base = __builtin_frame_address(0);
         ex->active = true;
     }
     int64_t fuel0 = ex->fuel;

@@ -8,15 +8,16 @@
 **
 ** Fuel. One unit is charged per Wasm instruction executed, without a
 ** counter per instruction: code is cut into chains, each running from a
-** branch target (or the instruction after a conditional branch) to the
-** next unconditional transfer (br, br_table, return, unreachable, else,
-** the function's end). rest(p) is the number of instructions from point p
-** to the end of its chain. Entering a chain charges its rest: a call
-** charges the callee's entry rest; a taken branch charges the target's
-** rest less the rest already charged for falling through (a refund when
-** negative). Every charge is one subtraction and one comparison folded
-** into the branch or call, and the count is exact for every path; a trap
-** may leave at most one chain's remainder charged.
+** branch target (or the instruction after a branch) to the next branch
+** (br, br_if, br_table, if, else, return, unreachable, the function's
+** end); labels reached by falling through do not cut a chain. rest(p) is
+** the number of instructions from point p to the end of its chain.
+** Entering a chain charges its rest: a call charges the callee's entry
+** rest, a taken branch the rest of its target, a conditional branch that
+** falls through the rest of the code after it. Every charge is one
+** subtraction and one comparison folded into the branch or call, so the
+** count is exact on every path and never runs ahead of the instructions
+** that will execute; a trap leaves at most the rest of its chain charged.
 */
 #include <stdarg.h>
 
@@ -213,12 +214,12 @@ void plw_end_chain(plw_cc *c)
     plw_start_chain(c);
 }
 
-void plw_fuel_fix(plw_cc *c, uint32_t at, uint32_t plus, uint32_t minus)
+void plw_fuel_fix(plw_cc *c, uint32_t at, uint32_t point)
 {
     if (plw_dead(c) ||
         !reserve32(c, (void **)&c->fuel, &c->cap_fuel, c->n_fuel + 1, sizeof *c->fuel))
         return;
-    c->fuel[c->n_fuel++] = (plw_fuelfix){ .at = at, .plus = plus, .minus = minus };
+    c->fuel[c->n_fuel++] = (plw_fuelfix){ .at = at, .point = point };
 }
 
 static int64_t rest_of(const plw_cc *c, uint32_t p)
@@ -233,19 +234,18 @@ static void resolve_fuel(plw_cc *c)
 {
     for (uint32_t i = 0; i < c->n_fuel; i++) {
         const plw_fuelfix *f = &c->fuel[i];
-        int64_t v = rest_of(c, f->plus) - (f->minus == PLW_NO_POINT ? 0 : rest_of(c, f->minus));
-        c->ir[f->at] = (uint32_t)(int32_t)v;
+        c->ir[f->at] = (uint32_t)rest_of(c, f->point);
     }
 }
 
 /* ---- branches ------------------------------------------------------------------ */
 
 void plw_branch_to(plw_cc *c, uint32_t ins, uint32_t target_word, uint32_t fuel_word,
-                   plw_ctrl *f, uint32_t minus_point)
+                   plw_ctrl *f)
 {
     if (plw_dead(c) || c->oom)
         return;
-    plw_fuel_fix(c, fuel_word, f->point, minus_point);
+    plw_fuel_fix(c, fuel_word, f->point);
     if (f->kind == PLW_C_LOOP) {
         c->ir[target_word] = (uint32_t)((int64_t)f->label_pos - ins);
         return;

@@ -105,15 +105,24 @@ static cond make_cond(plw_cc *c, plw_val *v, bool when_true)
     return (cond){ .op = when_true ? PLW_IR_br_nz : PLW_IR_br_z, .n = 1, .a = s };
 }
 
-/* Emit the branch; *tw and *fw receive the target and fuel words. */
-static uint32_t emit_cond(plw_cc *c, const cond *k, uint32_t *tw, uint32_t *fw)
+/* Emit the branch; *tw receives the target word, followed by the taken and
+** the fall-through fuel words. */
+static uint32_t emit_cond(plw_cc *c, const cond *k, uint32_t *tw)
 {
-    uint32_t ins = k->n == 2 ? plw_emit(c, k->op, 4, k->a, k->b, 0u, 0u)
-                             : plw_emit(c, k->op, 3, k->a, 0u, 0u);
+    uint32_t ins = k->n == 2 ? plw_emit(c, k->op, 5, k->a, k->b, 0u, 0u, 0u)
+                             : plw_emit(c, k->op, 4, k->a, 0u, 0u, 0u);
     *tw = ins + 1u + (uint32_t)k->n;
-    *fw = *tw + 1;
     plw_map_here(c, ins);
     return ins;
+}
+
+/* The code after a conditional branch starts a chain of its own. */
+static void fall_into_new_chain(plw_cc *c, uint32_t fall_word)
+{
+    uint32_t after = plw_new_point(c);
+    plw_fuel_fix(c, fall_word, after);
+    plw_end_chain(c);
+    plw_point_here(c, after);
 }
 
 /* ---- blocks ---------------------------------------------------------------------- */
@@ -177,13 +186,12 @@ static pl_status op_if(plw_cc *c, uint8_t op)
     f->else_point = plw_new_point(c);
     if (!live)
         return PL_OK;
-    uint32_t bplus = plw_new_point(c);
-    plw_point_here(c, bplus);
-    uint32_t tw, fw;
-    uint32_t ins = emit_cond(c, &k, &tw, &fw);
-    plw_fuel_fix(c, fw, f->else_point, bplus);
+    uint32_t tw;
+    uint32_t ins = emit_cond(c, &k, &tw);
+    plw_fuel_fix(c, tw + 1, f->else_point);
     /* Patched at `else` or `end`: a fixup of its own, off the frame's list. */
     f->else_fixup = plw_fixup_new(c, tw, ins, -1);
+    fall_into_new_chain(c, tw + 2);
     return PL_OK;
 }
 
@@ -222,7 +230,7 @@ static pl_status op_else(plw_cc *c, uint8_t op)
     if (!f->dead) {
         materialize_results(c, f);
         uint32_t ins = plw_emit(c, PLW_IR_br, 2, 0u, 0u);
-        plw_branch_to(c, ins, ins + 1, ins + 2, f, PLW_NO_POINT);
+        plw_branch_to(c, ins, ins + 1, ins + 2, f);
         plw_map_here(c, ins);
         plw_end_chain(c);
     }
@@ -303,7 +311,7 @@ static void jump_to(plw_cc *c, plw_ctrl *f)
     }
     plw_copy_label_vals(c, f);
     uint32_t ins = plw_emit(c, PLW_IR_br, 2, 0u, 0u);
-    plw_branch_to(c, ins, ins + 1, ins + 2, f, PLW_NO_POINT);
+    plw_branch_to(c, ins, ins + 1, ins + 2, f);
     plw_map_here(c, ins);
 }
 
@@ -329,31 +337,32 @@ static pl_status op_br_if(plw_cc *c, uint8_t op)
     TRY(plw_v_check_label_vals(c, f, true));
     if (plw_dead(c))
         return PL_OK;
-    uint32_t bplus = plw_new_point(c);
-    plw_point_here(c, bplus);
-    uint32_t tw, fw;
+    uint32_t tw;
     if (f->kind != PLW_C_FUNC && plw_label_vals_in_place(c, f)) {
         cond k = make_cond(c, &v, true);
-        uint32_t ins = emit_cond(c, &k, &tw, &fw);
-        plw_branch_to(c, ins, tw, fw, f, bplus);
-    } else {
-        /* Values to copy, or a return: branch around that when false. */
-        cond k = make_cond(c, &v, false);
-        uint32_t skip = emit_cond(c, &k, &tw, &fw);
-        if (f->kind == PLW_C_FUNC) {
-            plw_emit_return(c);
-        } else {
-            plw_copy_label_vals(c, f);
-            uint32_t ins = plw_emit(c, PLW_IR_br, 2, 0u, 0u);
-            plw_branch_to(c, ins, ins + 1, ins + 2, f, bplus);
-            plw_map_here(c, ins);
-        }
-        plw_label_here(c);
-        if (!c->oom) {
-            c->ir[tw] = (uint32_t)c->n_ir - skip;
-            c->ir[fw] = 0;
-        }
+        uint32_t ins = emit_cond(c, &k, &tw);
+        plw_branch_to(c, ins, tw, tw + 1, f);
+        fall_into_new_chain(c, tw + 2);
+        c->last.valid = false;
+        return PL_OK;
     }
+    /* Values to copy, or a return: branch around that when false. The
+    ** skip lands where the fall-through chain starts; the path through
+    ** the copies charges nothing until its own branch. */
+    cond k = make_cond(c, &v, false);
+    uint32_t skip = emit_cond(c, &k, &tw);
+    if (f->kind == PLW_C_FUNC) {
+        plw_emit_return(c);
+    } else {
+        plw_copy_label_vals(c, f);
+        uint32_t ins = plw_emit(c, PLW_IR_br, 2, 0u, 0u);
+        plw_branch_to(c, ins, ins + 1, ins + 2, f);
+        plw_map_here(c, ins);
+    }
+    plw_label_here(c);
+    if (!c->oom)
+        c->ir[tw] = (uint32_t)c->n_ir - skip; /* the fall-through word stays 0 */
+    fall_into_new_chain(c, tw + 1);
     c->last.valid = false;
     return PL_OK;
 }
@@ -399,7 +408,7 @@ static pl_status op_br_table(plw_cc *c, uint8_t op)
             read_label(c, &f);
             uint32_t tw = ins + 3 + 2 * i;
             if (f->kind != PLW_C_FUNC && plw_label_vals_in_place(c, f)) {
-                plw_branch_to(c, ins, tw, tw + 1, f, PLW_NO_POINT);
+                plw_branch_to(c, ins, tw, tw + 1, f);
                 continue;
             }
             uint32_t depth = (uint32_t)(f - c->ctrls);

@@ -46,7 +46,8 @@ int plw_dump_function(const plw_module *m, uint32_t func, FILE *out)
         uint32_t n = plw_ir_words[op];
         for (uint32_t i = 1; i <= n; i++) {
             uint32_t w = m->ir[pos + i];
-            bool target = is_branch(op) && i == n - 1;
+            /* br: t f; conditional branches: operands, t, f, g */
+            bool target = is_branch(op) && i == (op == PLW_IR_br ? 1u : n - 2);
             if (target)
                 fprintf(out, " @%04d", (int)(pos - c->start) + (int32_t)w);
             else

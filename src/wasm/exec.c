@@ -19,6 +19,14 @@
 #include "wasm_int.h"
 
 #define CHECK_INTERVAL 16384 /* fuel units between looks at the clock and interrupts */
+/* Bulk memory and table operations cost one unit plus one per 64 bytes (or
+** 8 elements) they touch, so that fuel bounds CPU time and a loop of huge
+** memory.fill still reaches the clock checks. */
+#define BULK_SHIFT 6
+#define BULK_ELEM_SHIFT 3
+/* C stack a call may use for nested dispatch loops (calls across
+** instances and into host functions recurse in C). */
+#define NATIVE_STACK_BUDGET (512u * 1024u)
 
 /* ---- slots -------------------------------------------------------------------------- */
 
@@ -167,6 +175,12 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* now + timeout, saturating (a timeout of UINT64_MAX never fires). */
+uint64_t plw_deadline_after(uint64_t now, uint64_t timeout)
+{
+    return timeout > UINT64_MAX - now ? UINT64_MAX : now + timeout;
+}
+
 /* Called when fuel drops below check_at: exhaustion, then interrupts, then
 ** the deadline (armed the first time we look). Sets the next check. */
 plw_trap_kind plw_exec_check(plw_exec *ex)
@@ -178,7 +192,7 @@ plw_trap_kind plw_exec_check(plw_exec *ex)
     if (ex->timeout_ns) {
         uint64_t now = now_ns();
         if (!ex->deadline_ns)
-            ex->deadline_ns = now + ex->timeout_ns;
+            ex->deadline_ns = plw_deadline_after(now, ex->timeout_ns);
         else if (now >= ex->deadline_ns)
             return PLW_TRAP_TIMEOUT;
     }
@@ -333,7 +347,8 @@ static int64_t table_grow(plw_table *t, uint32_t n, plw_cell init)
         p32(fp, D, (expr));                              \
         NEXT(4);                                         \
     }
-/* Compare and branch: ip[3] (or ip[4]) target, the next word the fuel. */
+/* Compare and branch: the target, the fuel charged when taken, the fuel
+** charged when falling through. */
 #define BR1(name, type, get, cond)                       \
     L_##name : {                                         \
         type a = get(fp, ip[1]);                         \
@@ -342,7 +357,8 @@ static int64_t table_grow(plw_table *t, uint32_t n, plw_cell init)
             ip += (int32_t)ip[2];                        \
             DISPATCH();                                  \
         }                                                \
-        NEXT(4);                                         \
+        CHARGE(ip[4]);                                   \
+        NEXT(5);                                         \
     }
 #define BR2(name, type, get, cond)                       \
     L_##name : {                                         \
@@ -352,7 +368,8 @@ static int64_t table_grow(plw_table *t, uint32_t n, plw_cell init)
             ip += (int32_t)ip[3];                        \
             DISPATCH();                                  \
         }                                                \
-        NEXT(5);                                         \
+        CHARGE(ip[5]);                                   \
+        NEXT(6);                                         \
     }
 #define BR2I(name, type, cond)                           \
     L_##name : {                                         \
@@ -362,7 +379,8 @@ static int64_t table_grow(plw_table *t, uint32_t n, plw_cell init)
             ip += (int32_t)ip[3];                        \
             DISPATCH();                                  \
         }                                                \
-        NEXT(5);                                         \
+        CHARGE(ip[5]);                                   \
+        NEXT(6);                                         \
     }
 #define LOAD(name, ctype, n, conv)                       \
     L_##name : {                                         \
@@ -403,20 +421,27 @@ static int64_t table_grow(plw_table *t, uint32_t n, plw_cell init)
         NEXT(3);                                         \
     }
 
-/* A Wasm call within the instance: frame record, locals zeroed, jump. */
+/* A Wasm call within the instance: frame record, locals zeroed, jump. A
+** trap on entry (stack, fuel) is reported at the call instruction, or for
+** the function the host called, at its first instruction, so that it
+** names the function that could not start. */
 #define ENTER(code, nfp, next)                                               \
     do {                                                                     \
+        const uint32_t *ret_ = (next);                                       \
+        const uint32_t *entry_ = ir + (code)->start;                         \
+        if (ip == (const uint32_t *)halt_code)                               \
+            ip = entry_;                                                     \
         if (PLW_UNLIKELY((nfp) + (code)->frame_slots > stack_end ||         \
-                         fsp == fend))                                      \
+                         fsp == fend))                                       \
             TRAP(PLW_TRAP_STACK);                                            \
         CHARGE((code)->entry_fuel);                                          \
-        fsp->ret_ip = (next);                                                \
+        fsp->ret_ip = ret_;                                                  \
         fsp->ret_fp = fp;                                                    \
         fsp++;                                                               \
         if ((code)->n_locals)                                                \
             memset((nfp) + (code)->n_params, 0, (size_t)(code)->n_locals * 8); \
         fp = (nfp);                                                          \
-        ip = ir + (code)->start;                                             \
+        ip = entry_;                                                         \
         DISPATCH();                                                          \
     } while (0)
 
@@ -613,12 +638,14 @@ L_mem_grow:
     NEXT(3);
 L_mem_fill: {
     uint64_t d = g32(fp, ip[1]), n = g32(fp, ip[3]);
+    CHARGE(n >> BULK_SHIFT);
     MEMCHECK(d, n);
     memset(mem + d, (int)(uint8_t)g32(fp, ip[2]), n);
     NEXT(4);
 }
 L_mem_copy: {
     uint64_t d = g32(fp, ip[1]), s = g32(fp, ip[2]), n = g32(fp, ip[3]);
+    CHARGE(n >> BULK_SHIFT);
     MEMCHECK(d, n);
     MEMCHECK(s, n);
     memmove(mem + d, mem + s, n);
@@ -628,6 +655,7 @@ L_mem_init: {
     const plw_data *seg = &mod->datas[ip[1]];
     uint64_t len = inst->dropped_data[ip[1]] ? 0 : seg->len;
     uint64_t d = g32(fp, ip[2]), s = g32(fp, ip[3]), n = g32(fp, ip[4]);
+    CHARGE(n >> BULK_SHIFT);
     MEMCHECK(d, n);
     if (s + n > len)
         TRAP(PLW_TRAP_OOB_MEMORY);
@@ -659,6 +687,7 @@ L_tbl_size:
     p32(fp, ip[1], inst->tables[ip[2]]->size);
     NEXT(3);
 L_tbl_grow:
+    CHARGE(g32(fp, ip[4]) >> BULK_ELEM_SHIFT);
     p32(fp, ip[1],
         (uint32_t)table_grow(inst->tables[ip[2]], g32(fp, ip[4]), g64(fp, ip[3])));
     NEXT(5);
@@ -666,6 +695,7 @@ L_tbl_fill: {
     plw_table *t = inst->tables[ip[1]];
     uint64_t i = g32(fp, ip[2]), n = g32(fp, ip[4]);
     plw_cell v = g64(fp, ip[3]);
+    CHARGE(n >> BULK_ELEM_SHIFT);
     if (i + n > t->size)
         TRAP(PLW_TRAP_OOB_TABLE);
     for (uint64_t k = 0; k < n; k++)
@@ -675,6 +705,7 @@ L_tbl_fill: {
 L_tbl_copy: {
     plw_table *td = inst->tables[ip[1]], *ts = inst->tables[ip[2]];
     uint64_t d = g32(fp, ip[3]), s = g32(fp, ip[4]), n = g32(fp, ip[5]);
+    CHARGE(n >> BULK_ELEM_SHIFT);
     if (d + n > td->size || s + n > ts->size)
         TRAP(PLW_TRAP_OOB_TABLE);
     if (n)
@@ -686,6 +717,7 @@ L_tbl_init: {
     uint32_t len;
     const plw_cell *src = plw_elem_refs(inst, ip[2], &len);
     uint64_t d = g32(fp, ip[3]), s = g32(fp, ip[4]), n = g32(fp, ip[5]);
+    CHARGE(n >> BULK_ELEM_SHIFT);
     if (d + n > t->size || s + n > len)
         TRAP(PLW_TRAP_OOB_TABLE);
     if (n)
@@ -996,12 +1028,15 @@ plw_trap_kind plw_exec_run(plw_exec *ex, plw_instance *inst, const plw_func *fn,
 
 plw_trap_kind plw_exec_call(plw_exec *ex, const plw_func *fn, plw_cell *fp)
 {
+    /* Nested dispatch loops recurse in C: bound the C stack they use. */
+    if ((uintptr_t)ex->native_base - (uintptr_t)__builtin_frame_address(0) > NATIVE_STACK_BUDGET)
+        return PLW_TRAP_STACK;
     if (fn->code)
         return plw_exec_run(ex, fn->inst, fn, fp);
     if (ex->fsp == ex->frames_end)
         return PLW_TRAP_STACK;
     if (ex->timeout_ns && !ex->deadline_ns)
-        ex->deadline_ns = now_ns() + ex->timeout_ns;
+        ex->deadline_ns = plw_deadline_after(now_ns(), ex->timeout_ns);
     uint32_t width = fn->type->n_params > fn->type->n_results ? fn->type->n_params
                                                                : fn->type->n_results;
     if (fp + width > ex->stack_end)

@@ -191,7 +191,7 @@ uint64_t plw_host_time_left(plw_host_ctx *cx)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     if (!ex->deadline_ns)
-        ex->deadline_ns = now + ex->timeout_ns;
+        ex->deadline_ns = plw_deadline_after(now, ex->timeout_ns);
     return ex->deadline_ns > now ? ex->deadline_ns - now : 0;
 }
 

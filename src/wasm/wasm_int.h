@@ -213,6 +213,7 @@ typedef struct plw_exec {
     uint64_t timeout_ns;
     _Atomic int *interrupt;
     plw_cell *top;               /* while a host function runs: where a nested call starts */
+    const void *native_base;     /* C stack position where the outermost call started */
     int32_t exit_code;           /* PLW_TRAP_EXIT */
     bool active;                 /* a call is running on these stacks */
     const uint32_t *trap_ip;     /* where the trap happened (NULL: unknown) */
@@ -262,6 +263,8 @@ plw_trap_kind plw_exec_call(plw_exec *ex, const plw_func *fn, plw_cell *fp);
 plw_trap_kind plw_exec_check(plw_exec *ex);
 /* Set the first check point after ex->fuel was set. */
 void plw_exec_arm(plw_exec *ex);
+/* now + timeout without wrapping around. */
+uint64_t plw_deadline_after(uint64_t now, uint64_t timeout);
 
 /* linker.c: finding what an import resolves to */
 typedef struct plw_link plw_link;
@@ -391,10 +394,10 @@ typedef struct plw_fixup {
     int32_t next;
 } plw_fixup;
 
-/* A fuel amount to write once chains are known: rest(plus) - rest(minus). */
+/* A fuel amount to write once chains are known: rest(point). */
 typedef struct plw_fuelfix {
     uint32_t at;
-    uint32_t plus, minus;  /* fuel points; minus = UINT32_MAX for none */
+    uint32_t point;
 } plw_fuelfix;
 
 typedef struct plw_point {
@@ -547,11 +550,11 @@ uint32_t plw_new_point(plw_cc *c);
 void plw_point_here(plw_cc *c, uint32_t p);           /* p is at the current position */
 void plw_end_chain(plw_cc *c);
 void plw_start_chain(plw_cc *c);
-void plw_fuel_fix(plw_cc *c, uint32_t at, uint32_t plus, uint32_t minus);
-/* A branch to the label of control frame `depth` (0 = innermost) with the
-** label's values already in place; cond_ins: the branch instruction. */
+void plw_fuel_fix(plw_cc *c, uint32_t at, uint32_t point);
+/* Point the branch at `ins` (target and fuel words given) to f's label,
+** whose values are already in place. */
 void plw_branch_to(plw_cc *c, uint32_t ins, uint32_t target_word, uint32_t fuel_word,
-                   plw_ctrl *f, uint32_t minus_point);
+                   plw_ctrl *f);
 /* Copy the label's values (top of the stack) into the label's slots. */
 void plw_copy_label_vals(plw_cc *c, const plw_ctrl *f);
 void plw_patch_fixups(plw_cc *c, int32_t head);  /* forward branches to here */
