@@ -52,13 +52,25 @@ int cli_dispatch(const char *group, const cli_command *cmds, int argc, char **ar
 /* The exit code for a status (a table: see cli.c). */
 int cli_exit_code(pl_status st);
 
+/* With on, every failure below is also printed on stdout as one line
+** {"error": {"status", "kind", "message", "exit_code", "http_status",
+** "retry_after_ms", "attempts", "provider_code"}} (docs/cli.md), for
+** scripts. The commands that take --json set it once their options are
+** read; it stays off for the others. */
+void cli_set_json_errors(bool on);
+
 /* Print "plinth: <msg>" on stderr; returns the exit code for st. */
 int cli_fail(pl_status st, const char *msg);
+
+/* A failed provider call: its message (else fallback), the retry hint of
+** a rate limit, and the exit code of its error kind. */
+int cli_fail_call(pl_status st, const pl_call *call, const char *fallback);
 
 /* Usage error: prints the message and a hint; returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Write s as a JSON string literal (quotes and escapes included). */
+/* Write s as a JSON string literal (quotes and escapes included; bytes
+** that are not UTF-8 become U+FFFD). */
 void cli_json_quote(FILE *f, const char *s);
 
 /* Write a string that plinth returned, then release it. */

@@ -5,6 +5,8 @@
 ** never writes wire JSON by hand except for the two tiny requests of
 ** complete and embed (strings quoted by json_quote below).
 */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,19 @@ static int write_options(FILE *m, const llm_args *a)
     return rc;
 }
 
+/* A finite double as the shortest JSON number that reads back the same
+** (%g alone would turn 0.123456789 into 0.123457). */
+static void put_number(FILE *f, double v)
+{
+    char tmp[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    fputs(tmp, f);
+}
+
 static char *read_text_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -101,6 +116,21 @@ static char *read_text_file(const char *path)
     return buf;
 }
 
+/* One --tool FILE.json into the request. */
+static int add_tool_file(pl_request *r, const char *path)
+{
+    char *text = read_text_file(path);
+    if (!text) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "--tool: cannot read '%s': %s", path, strerror(errno));
+        return cli_fail(PL_E_IO, msg);
+    }
+    char err[256] = "";
+    pl_status st = pl_request_tool_json(r, text, err, sizeof err);
+    free(text);
+    return st == PL_OK ? CLI_OK : cli_usage_error("--tool %s: %s", path, err);
+}
+
 /* The chat request from the options. */
 static int build_chat_request(const llm_args *a, char **out)
 {
@@ -110,23 +140,15 @@ static int build_chat_request(const llm_args *a, char **out)
         st = pl_request_model(r, a->model);
     if (st == PL_OK && a->system)
         st = pl_request_system(r, a->system);
-    if (st == PL_OK && a->temperature)
-        st = pl_request_temperature(r, strtod(a->temperature, NULL));
-    if (st == PL_OK && a->max_tokens)
-        st = pl_request_max_tokens(r, (uint32_t)strtoul(a->max_tokens, NULL, 10));
+    if (st == PL_OK && a->has_temperature)
+        st = pl_request_temperature(r, a->temperature);
+    if (st == PL_OK && a->has_max_tokens)
+        st = pl_request_max_tokens(r, a->max_tokens);
     for (int i = 0; st == PL_OK && i < a->n_tools; i++) {
-        char *text = read_text_file(a->tools[i]);
-        char err[256] = "";
-        if (!text) {
+        int rc = add_tool_file(r, a->tools[i]);
+        if (rc != CLI_OK) {
             pl_request_free(r);
-            return cli_fail(PL_E_IO, "--tool: cannot read the file");
-        }
-        st = pl_request_tool_json(r, text, err, sizeof err);
-        free(text);
-        if (st != PL_OK) {
-            fprintf(stderr, "plinth: %s: %s\n", a->tools[i], err);
-            pl_request_free(r);
-            return CLI_USAGE;
+            return rc;
         }
     }
     int rc = st == PL_OK ? for_each_option(a, add_to_request, r) : CLI_OK;
@@ -266,10 +288,12 @@ int cli_complete(int argc, char **argv)
         fputs(",\"model\":", m);
         cli_json_quote(m, a.model);
     }
-    if (a.max_tokens)
-        fprintf(m, ",\"max_tokens\":%lu", strtoul(a.max_tokens, NULL, 10));
-    if (a.temperature)
-        fprintf(m, ",\"temperature\":%g", strtod(a.temperature, NULL));
+    if (a.has_max_tokens)
+        fprintf(m, ",\"max_tokens\":%" PRIu32, a.max_tokens);
+    if (a.has_temperature) {
+        fputs(",\"temperature\":", m);
+        put_number(m, a.temperature);
+    }
     rc = write_options(m, &a);
     fputc('}', m);
     fclose(m);

@@ -12,24 +12,30 @@ typedef struct file_args {
     bool json;
 } file_args;
 
+/* The first problem is reported after the loop, once --json is known. */
 static int parse_file_args(const char *cmd, int argc, char **argv, bool need_file,
                            file_args *a)
 {
+    char problem[256] = "";
     a->file = NULL;
     a->json = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+        const char *arg = argv[i];
+        if (strcmp(arg, "--json") == 0)
             a->json = true;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return cli_usage_error("%s: unknown option '%s'", cmd, argv[i]);
+        else if (problem[0])
+            continue; /* only the first problem is reported */
+        else if (arg[0] == '-' && arg[1])
+            snprintf(problem, sizeof problem, "unknown option '%s'", arg);
         else if (a->file)
-            return cli_usage_error("%s: more than one file given", cmd);
+            snprintf(problem, sizeof problem, "more than one file given");
         else
-            a->file = argv[i];
+            a->file = arg;
     }
-    if (need_file && !a->file)
-        return cli_usage_error("%s: FILE is required", cmd);
-    return CLI_OK;
+    cli_set_json_errors(a->json);
+    if (!problem[0] && need_file && !a->file)
+        snprintf(problem, sizeof problem, "FILE is required");
+    return problem[0] ? cli_usage_error("%s: %s", cmd, problem) : CLI_OK;
 }
 
 /* Load, then print either the summary or the JSON model. */

@@ -6,7 +6,11 @@
 ** Ctrl-C cancels the running call (pl_call_cancel is a single atomic
 ** store, safe in a signal handler); the command then exits 130.
 */
+#include <errno.h>
+#include <math.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,58 +27,151 @@ static void on_sigint(int sig)
         pl_call_cancel(c);
 }
 
-/* An option that takes a value: --name VALUE or --name=VALUE. */
-static const char *opt_value(const char *name, int argc, char **argv, int *i)
+/* The first problem with the command line, kept until --json is known. */
+typedef struct bad_args {
+    char msg[512];
+} bad_args;
+
+static void bad(bad_args *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad(bad_args *b, const char *fmt, ...)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
+    if (b->msg[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->msg, sizeof b->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- option values ------------------------------------------------------- */
+
+/* Each stores one value in a, or returns false with why completing
+** "--name: ...". Numbers are read whole: "0.7x", "", "nan" or "-1" are
+** errors, never a silent 0. */
+typedef bool (*value_fn)(llm_args *a, const char *v, char *why, size_t n);
+
+/* Negative temperatures mean nothing to any provider; the upper bound is
+** the provider's own (2 for OpenAI) and it says so itself. */
+static bool set_temperature(llm_args *a, const char *v, char *why, size_t n)
+{
+    char *end = NULL;
+    errno = 0;
+    double t = strtod(v, &end);
+    if (end == v || *end || errno == ERANGE || !isfinite(t) || t < 0) {
+        snprintf(why, n, "expected a number of 0 or more (such as 0.7), got '%s'", v);
+        return false;
+    }
+    a->temperature = t;
+    a->has_temperature = true;
+    return true;
+}
+
+static bool set_max_tokens(llm_args *a, const char *v, char *why, size_t n)
+{
+    char *end = NULL;
+    errno = 0;
+    /* Digits only: strtoull would take "-1" as a huge number and " 5" too. */
+    unsigned long long t = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+    if (!end || *end || errno == ERANGE || t < 1 || t > UINT32_MAX) {
+        snprintf(why, n, "expected a whole number from 1 to %u, got '%s'", UINT32_MAX, v);
+        return false;
+    }
+    a->max_tokens = (uint32_t)t;
+    a->has_max_tokens = true;
+    return true;
+}
+
+static bool add_tool(llm_args *a, const char *v, char *why, size_t n)
+{
+    if (a->n_tools == 16) {
+        snprintf(why, n, "at most 16 tool files");
+        return false;
+    }
+    a->tools[a->n_tools++] = v;
+    return true;
+}
+
+static bool add_option(llm_args *a, const char *v, char *why, size_t n)
+{
+    if (a->n_options == 16) {
+        snprintf(why, n, "at most 16 values");
+        return false;
+    }
+    a->options[a->n_options++] = v;
+    return true;
+}
+
+/* Options that take a value: a string kept as given (at `text`), or one
+** read by `set`. */
+static const struct value_opt {
+    const char *name;
+    size_t text;
+    value_fn set;
+} value_opts[] = {
+    {"--config", offsetof(llm_args, config), NULL},
+    {"--model", offsetof(llm_args, model), NULL},
+    {"--system", offsetof(llm_args, system), NULL},
+    {"--temperature", 0, set_temperature},
+    {"--max-tokens", 0, set_max_tokens},
+    {"--tool", 0, add_tool},
+    {"--option", 0, add_option},
+};
+
+/* argv[*i] as one of value_opts: --name VALUE or --name=VALUE. False when
+** it is none of them. */
+static bool value_option(const char *cmd, int argc, char **argv, int *i, llm_args *a,
+                         bad_args *b)
+{
+    for (size_t k = 0; k < sizeof value_opts / sizeof value_opts[0]; k++) {
+        const char *name = value_opts[k].name, *arg = argv[*i];
+        size_t len = strlen(name);
+        if (strncmp(arg, name, len) != 0 || (arg[len] != '=' && arg[len] != '\0'))
+            continue;
+        if (arg[len] == '\0' && *i + 1 >= argc) {
+            bad(b, "%s: %s needs a value", cmd, name);
+            return true;
+        }
+        const char *v = arg[len] == '=' ? arg + len + 1 : argv[++*i];
+        char why[300];
+        if (!value_opts[k].set)
+            memcpy((char *)a + value_opts[k].text, &v, sizeof v);
+        else if (!value_opts[k].set(a, v, why, sizeof why))
+            bad(b, "%s: %s: %s", cmd, name, why);
+        return true;
+    }
+    return false;
+}
+
+static void one_arg(const char *cmd, int argc, char **argv, int *i, bool need_provider,
+                    llm_args *a, bad_args *b)
+{
+    const char *arg = argv[*i];
+    if (value_option(cmd, argc, argv, i, a, b))
+        return;
+    if (strcmp(arg, "--stream") == 0)
+        a->stream = true;
+    else if (strcmp(arg, "--json") == 0)
+        a->json = true;
+    else if (arg[0] == '-' && arg[1])
+        bad(b, "%s: unknown option '%s'", cmd, arg);
+    else if (need_provider && !a->provider)
+        a->provider = arg;
+    else if (a->n_texts < 64)
+        a->texts[a->n_texts++] = arg;
+    else
+        bad(b, "%s: too many arguments", cmd);
 }
 
 int cli_llm_args(const char *cmd, int argc, char **argv, bool need_provider, llm_args *a)
 {
+    bad_args b = {""};
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if ((v = opt_value("--config", argc, argv, &i)))
-            a->config = v;
-        else if ((v = opt_value("--model", argc, argv, &i)))
-            a->model = v;
-        else if ((v = opt_value("--system", argc, argv, &i)))
-            a->system = v;
-        else if ((v = opt_value("--temperature", argc, argv, &i)))
-            a->temperature = v;
-        else if ((v = opt_value("--max-tokens", argc, argv, &i)))
-            a->max_tokens = v;
-        else if ((v = opt_value("--tool", argc, argv, &i))) {
-            if (a->n_tools == 16)
-                return cli_usage_error("%s: at most 16 --tool files", cmd);
-            a->tools[a->n_tools++] = v;
-        } else if ((v = opt_value("--option", argc, argv, &i))) {
-            if (a->n_options == 16)
-                return cli_usage_error("%s: at most 16 --option values", cmd);
-            a->options[a->n_options++] = v;
-        } else if (strcmp(argv[i], "--stream") == 0)
-            a->stream = true;
-        else if (strcmp(argv[i], "--json") == 0)
-            a->json = true;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return cli_usage_error("%s: unknown option '%s' (or a missing value)", cmd, argv[i]);
-        else if (need_provider && !a->provider)
-            a->provider = argv[i];
-        else if (a->n_texts < 64)
-            a->texts[a->n_texts++] = argv[i];
-        else
-            return cli_usage_error("%s: too many arguments", cmd);
-    }
+    for (int i = 1; i < argc; i++)
+        one_arg(cmd, argc, argv, &i, need_provider, a, &b);
+    cli_set_json_errors(a->json);
     if (need_provider && !a->provider)
-        return cli_usage_error("%s: the provider NAME is required", cmd);
-    return CLI_OK;
+        bad(&b, "%s: the provider NAME is required", cmd);
+    return b.msg[0] ? cli_usage_error("%s", b.msg) : CLI_OK;
 }
 
 static int open_host(const llm_args *a, pl_host **h)
@@ -184,14 +281,8 @@ int cli_llm_run(const llm_args *a, const char *req, cli_call_fn fn, char **out)
     pl_status st = fn(h, a, req, c, out);
     sigaction(SIGINT, &old, NULL);
     running_call = NULL;
-    if (st != PL_OK) {
-        const char *msg = pl_call_error_message(c);
-        fprintf(stderr, "plinth: %s\n", msg && *msg ? msg : pl_host_last_error(h));
-        long wait = pl_call_retry_after_ms(c);
-        if (pl_call_error_kind(c) == PL_ERROR_RATE_LIMITED && wait >= 0)
-            fprintf(stderr, "plinth: the provider asks to retry after %ld ms\n", wait);
-        rc = cli_call_exit_code(st, c);
-    }
+    if (st != PL_OK)
+        rc = cli_fail_call(st, c, pl_host_last_error(h));
     pl_call_free(c);
     pl_host_close(h);
     return rc;

@@ -4,13 +4,18 @@
 #ifndef PLINTH_CLI_LLM_H
 #define PLINTH_CLI_LLM_H
 
+#include <stdint.h>
+
 #include "cli.h"
 
 /* Options of plugins, models, chat, complete and embed. */
 typedef struct llm_args {
     const char *config;
     const char *provider;
-    const char *model, *system, *temperature, *max_tokens;
+    const char *model, *system;
+    double temperature;     /* --temperature: finite, >= 0 */
+    uint32_t max_tokens;    /* --max-tokens: 1 or more */
+    bool has_temperature, has_max_tokens;
     const char *tools[16];
     int n_tools;
     const char *options[16]; /* --option KEY=VALUE: provider config for this call */
@@ -20,6 +25,9 @@ typedef struct llm_args {
     bool stream, json;
 } llm_args;
 
+/* Read the options into a. A bad command line (unknown option, missing or
+** malformed value) is a usage error, reported once every option was read
+** so that --json applies to it too; the exit code is returned. */
 int cli_llm_args(const char *cmd, int argc, char **argv, bool need_provider, llm_args *a);
 
 /* One provider call: open the host, run fn with Ctrl-C wired to cancel it,

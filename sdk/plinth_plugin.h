@@ -132,7 +132,11 @@ struct pl_host_api {
     int (*emit)(pl_plugin_sink *sink, const char *chunk_json, size_t len);
 
     /* 1.0: describe a failure (kind is PL_PLUGIN_ERR_*). The last call
-    ** wins. Always returns -1, so `return host->error(...)` reads well. */
+    ** wins. Always returns -1, so `return host->error(...)` reads well.
+    ** Say only what went wrong ("chat response has no choices"): the host
+    ** puts the plugin's name and the operation in front ("provider
+    ** 'openai': chat: ..."), and init failures become "provider 'openai'
+    ** (native): init failed: ...". */
     int (*error)(pl_plugin_sink *sink, uint32_t kind, const char *message);
 
     /* 1.0: details of a provider failure, after error(): the HTTP status

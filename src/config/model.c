@@ -15,7 +15,11 @@
 /* Order = PLC_LIMIT_* bits. Bounds: fuel must exist (a zero budget traps
 ** at once); memory between one Wasm page and the wasm32 maximum (4 GiB);
 ** a call may take up to a day; call depth and pool sizes that an
-** interpreter can honour. */
+** interpreter can honour. The HTTP keys keep the client's defaults (three
+** attempts in all, as OpenAI's own SDKs make); 0 retries is allowed, a 0
+** wait or timeout is not (the client reads 0 as "its default"). Ten
+** retries is already more load than a struggling server should get, and
+** a connect that takes ten minutes is not coming. */
 const plc_field plc_limits_fields[] = {
     {.key = "fuel_units", .type = PLC_F_U64, .offset = offsetof(plc_limits, fuel_units),
      .def.u = 10000000, .lo = 1, .hi = INT64_MAX, .hints = "fuel"},
@@ -31,6 +35,17 @@ const plc_field plc_limits_fields[] = {
     {.key = "max_output_bytes", .type = PLC_F_U64,
      .offset = offsetof(plc_limits, max_output_bytes), .def.u = 16777216, .lo = 1024,
      .hi = 1073741824, .hints = "output output_bytes max_output"},
+    {.key = "connect_timeout_ms", .type = PLC_F_U32,
+     .offset = offsetof(plc_limits, connect_timeout_ms), .def.u = 10000, .lo = 1, .hi = 600000,
+     .hints = "connect_timeout connection_timeout_ms connect_ms"},
+    {.key = "max_retries", .type = PLC_F_U32, .offset = offsetof(plc_limits, max_retries),
+     .def.u = 2, .lo = 0, .hi = 10, .hints = "retries retry retry_count max_retry max_attempts"},
+    {.key = "retry_base_ms", .type = PLC_F_U32, .offset = offsetof(plc_limits, retry_base_ms),
+     .def.u = 500, .lo = 1, .hi = 60000,
+     .hints = "backoff backoff_ms retry_delay_ms retry_delay retry_base"},
+    {.key = "retry_max_wait_ms", .type = PLC_F_U32,
+     .offset = offsetof(plc_limits, retry_max_wait_ms), .def.u = 30000, .lo = 1,
+     .hi = 86400000, .hints = "max_backoff_ms max_wait_ms retry_max_ms max_retry_wait_ms"},
     {0},
 };
 

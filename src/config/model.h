@@ -86,6 +86,12 @@ typedef struct plc_limits {
     uint32_t max_call_depth;   /* Wasm call-stack depth           (1024) */
     uint32_t instances;        /* Wasm instance pool per plugin   (4) */
     uint64_t max_output_bytes; /* result / message size per call  (16777216) */
+    /* HTTP requests the host sends for the plugin (sans-IO providers): */
+    uint32_t connect_timeout_ms; /* to connect, per attempt         (10000) */
+    uint32_t max_retries;        /* extra attempts on 408/429/5xx and
+                                    failed connects                 (2) */
+    uint32_t retry_base_ms;      /* first backoff, doubled each time (500) */
+    uint32_t retry_max_wait_ms;  /* cap on one wait, Retry-After too (30000) */
 } plc_limits;
 
 /* Bits of plc_plugin.limits_set, in this order. */
@@ -96,6 +102,10 @@ enum {
     PLC_LIMIT_DEPTH = 1u << 3,
     PLC_LIMIT_INSTANCES = 1u << 4,
     PLC_LIMIT_OUTPUT = 1u << 5,
+    PLC_LIMIT_CONNECT = 1u << 6,
+    PLC_LIMIT_RETRIES = 1u << 7,
+    PLC_LIMIT_RETRY_BASE = 1u << 8,
+    PLC_LIMIT_RETRY_MAX_WAIT = 1u << 9,
 };
 
 /* A parsed OCI reference oci://REGISTRY/REPOSITORY[:TAG][@DIGEST]. */

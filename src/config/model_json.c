@@ -238,15 +238,23 @@ void plc_jw_grants(plc_jw *w, const char *key, const plc_grants *g)
 
 /* ---- the configuration as JSON ------------------------------------------------------------- */
 
+/* Every [limits] key, from the field table, so a new limit cannot be left
+** out of the output. */
 static void limits_json(plc_jw *w, const char *key, const plc_limits *l)
 {
     plc_jw_begin(w, key, '{');
-    plc_jw_u64(w, "fuel_units", l->fuel_units);
-    plc_jw_u64(w, "mem_bytes", l->mem_bytes);
-    plc_jw_u64(w, "wall_timeout_ms", l->wall_timeout_ms);
-    plc_jw_u64(w, "max_call_depth", l->max_call_depth);
-    plc_jw_u64(w, "instances", l->instances);
-    plc_jw_u64(w, "max_output_bytes", l->max_output_bytes);
+    for (const plc_field *f = plc_limits_fields; f->key; f++) {
+        const char *at = (const char *)l + f->offset;
+        uint64_t v;
+        if (f->type == PLC_F_U32) {
+            uint32_t v32;
+            memcpy(&v32, at, sizeof v32);
+            v = v32;
+        } else {
+            memcpy(&v, at, sizeof v);
+        }
+        plc_jw_u64(w, f->key, v);
+    }
     plc_jw_end(w, '}');
 }
 
@@ -419,6 +427,12 @@ static int summary_sections(const plc_config *c, plu_buf *b)
                             (unsigned long long)l->fuel_units, (unsigned long long)l->mem_bytes,
                             l->wall_timeout_ms, l->max_call_depth, l->instances,
                             (unsigned long long)l->max_output_bytes);
+    if (rc == 0)
+        rc = plu_buf_printf(b,
+                            "http: connect timeout %u ms, up to %u retries (backoff from %u ms, "
+                            "each wait at most %u ms)\n",
+                            l->connect_timeout_ms, l->max_retries, l->retry_base_ms,
+                            l->retry_max_wait_ms);
     if (rc == 0)
         rc = plu_buf_printf(b, "oci: %s, %zu identity rule%s\n", sig, c->oci.n_identities,
                             c->oci.n_identities == 1 ? "" : "s");

@@ -110,17 +110,20 @@ static pl_error_kind kind_of_transport(pl_status st)
     }
 }
 
+/* How a call of this provider may use the network: its allow-list and its
+** effective [limits] (the entry's overrides over the host-wide table). */
 void plh_policy(const plh_plugin *p, pln_policy *pol)
 {
+    const plc_limits *l = &p->conf->limits;
     memset(pol, 0, sizeof *pol);
     pol->allowed_hosts = (const char *const *)p->allowed;
     pol->n_allowed = p->n_allowed;
-    pol->total_timeout_ms = p->conf->limits.wall_timeout_ms;
-    pol->connect_timeout_ms = 10000;
-    pol->max_retries = 2;
-    pol->retry_base_ms = 500;
-    pol->retry_max_wait_ms = 30000;
-    pol->max_body_bytes = (size_t)p->conf->limits.max_output_bytes;
+    pol->total_timeout_ms = l->wall_timeout_ms;
+    pol->connect_timeout_ms = l->connect_timeout_ms;
+    pol->max_retries = l->max_retries;
+    pol->retry_base_ms = l->retry_base_ms;
+    pol->retry_max_wait_ms = l->retry_max_wait_ms;
+    pol->max_body_bytes = (size_t)l->max_output_bytes;
 }
 
 /* Let the plugin build its HTTP request. */

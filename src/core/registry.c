@@ -113,7 +113,8 @@ pl_status plh_registry_load(pl_host *h)
             return plh_fail(h, st, "out of memory loading plugin '%s'", c->name);
         if (st != PL_OK) {
             set_failed(p, st, e.msg);
-            plh_log(h, c->name, PL_PLUGIN_LOG_WARN, p->info.error);
+            /* The host speaks, and the message already names the plugin. */
+            plh_log(h, NULL, PL_PLUGIN_LOG_WARN, p->info.error);
             continue;
         }
         p->info.state = PL_PLUGIN_READY;

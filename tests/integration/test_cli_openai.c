@@ -210,6 +210,9 @@ Test(cli_openai, plugins_shows_why_one_failed)
     const char *e = json_string_value(json_object_get(p, "error"));
     cr_assert(e && strstr(e, "/nonexistent/\"quoted\".so"), "%s", r.out);
     json_decref(list);
+    /* The warning names the plugin once: the host reports it. */
+    cr_assert(strstr(r.err, "plinth: warn: [host] provider 'gone' (native): "), "%s", r.err);
+    cr_assert_null(strstr(r.err, "[gone]"), "%s", r.err);
     run_free(&r);
 }
 
@@ -432,19 +435,74 @@ static const struct exit_case {
     const char *option; /* an --option for the call, or NULL */
     int code;
     const char *stderr_has;
+    const char *status, *kind; /* of the --json error object */
+    int http;                  /* its http_status, 0 for null */
 } exit_cases[] = {
-    {"auth", set_unauthorized, false, NULL, 7, "chat: 401: You didn't provide an API key"},
-    {"rate limited", set_rate_limited, false, NULL, 8, "retry after 120000 ms"},
-    {"invalid request", set_bad_request, false, NULL, 9, "chat: 400: Bad request."},
-    {"provider error", set_overloaded, false, NULL, 10, "chat: 503: The server is overloaded"},
-    {"network", set_refused, false, NULL, 11, "connection refused (3 attempts)"},
-    {"stream cut", set_cut, true, NULL, 11, "stream cut after 3 events"},
-    {"timeout", set_slow, false, NULL, 12, "timed out after 300 ms"},
+    {"auth", set_unauthorized, false, NULL, 7, "chat: 401: You didn't provide an API key",
+     "PL_E_PROVIDER", "authentication", 401},
+    {"rate limited", set_rate_limited, false, NULL, 8, "retry after 120000 ms", "PL_E_PROVIDER",
+     "rate limited", 429},
+    {"invalid request", set_bad_request, false, NULL, 9, "chat: 400: Bad request.",
+     "PL_E_PROVIDER", "invalid request", 400},
+    {"provider error", set_overloaded, false, NULL, 10, "chat: 503: The server is overloaded",
+     "PL_E_PROVIDER", "provider error", 503},
+    {"network", set_refused, false, NULL, 11, "connection refused (3 attempts)", "PL_E_NETWORK",
+     "transport error", 0},
+    {"stream cut", set_cut, true, NULL, 11, "stream cut after 3 events", "PL_E_NETWORK",
+     "transport error", 0},
+    {"timeout", set_slow, false, NULL, 12, "timed out after 300 ms", "PL_E_TIMEOUT", "timeout", 0},
     {"denied", NULL, false, "base_url=http://127.0.0.2:9/v1", 13,
-     "host '127.0.0.2' is not in the allow-list"},
-    {"unreadable reply", set_malformed, false, NULL, 14, "chat response is not valid JSON"},
-    {"context window", set_context_window, false, NULL, 15, "maximum context length"},
+     "host '127.0.0.2' is not in the allow-list", "PL_E_DENIED", "denied", 0},
+    {"unreadable reply", set_malformed, false, NULL, 14, "chat: chat response is not valid JSON",
+     "PL_E_PROVIDER", "unreadable response", 0},
+    {"context window", set_context_window, false, NULL, 15, "maximum context length",
+     "PL_E_PROVIDER", "context window exceeded", 400},
 };
+
+/* The last line of stdout, parsed: with --json a failure ends with
+** {"error": {...}}, after whatever chunks a stream delivered. */
+static json_t *error_object(const char *out)
+{
+    size_t n = strlen(out);
+    cr_assert(n > 1 && out[n - 1] == '\n', "stdout does not end a line: '%s'", out);
+    const char *line = out + n - 1;
+    while (line > out && line[-1] != '\n')
+        line--;
+    json_error_t je;
+    json_t *v = json_loadb(line, (size_t)(out + n - line), 0, &je);
+    cr_assert_not_null(v, "not JSON (%s): %s", je.text, line);
+    json_t *e = json_object_get(v, "error");
+    cr_assert(json_is_object(e) && json_object_size(v) == 1, "%s", line);
+    json_incref(e);
+    json_decref(v);
+    return e;
+}
+
+/* The error object says what stderr says, with the typed details. */
+static void check_error_object(const struct exit_case *c, const run *r)
+{
+    json_t *e = error_object(r->out);
+    cr_expect_str_eq(json_string_value(json_object_get(e, "status")), c->status, "%s", c->name);
+    cr_expect_str_eq(json_string_value(json_object_get(e, "kind")), c->kind, "%s", c->name);
+    cr_expect_eq(json_integer_value(json_object_get(e, "exit_code")), c->code, "%s", c->name);
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    char line[1200];
+    snprintf(line, sizeof line, "plinth: %s\n", msg ? msg : "(none)");
+    cr_expect(strncmp(r->err, line, strlen(line)) == 0, "%s: message '%s', stderr '%s'",
+              c->name, msg, r->err);
+    json_t *http = json_object_get(e, "http_status");
+    if (c->http)
+        cr_expect_eq(json_integer_value(http), c->http, "%s", c->name);
+    else
+        cr_expect(json_is_null(http), "%s: http_status should be null", c->name);
+    cr_expect(json_is_integer(json_object_get(e, "attempts")), "%s", c->name);
+    if (c->code == 8) {
+        cr_expect_eq(json_integer_value(json_object_get(e, "retry_after_ms")), 120000);
+        cr_expect_str_eq(json_string_value(json_object_get(e, "provider_code")),
+                         "rate_limit_exceeded");
+    }
+    json_decref(e);
+}
 
 static void check_exit_case(const struct exit_case *c)
 {
@@ -458,13 +516,14 @@ static void check_exit_case(const struct exit_case *c)
     if (c->option)
         snprintf(opt, sizeof opt, "--option=%s", c->option);
     run r = plinth("chat", "openai", "--config", config, c->stream ? "--stream" : "--json", opt,
-                   "hello", NULL);
+                   "--json", "hello", NULL);
     cr_expect_eq(r.code, c->code, "%s: exit %d, want %d; stderr: %s", c->name, r.code, c->code,
                  r.err);
     cr_expect(strstr(r.err, "plinth: provider 'openai': ") && strstr(r.err, c->stderr_has),
               "%s: stderr lacks '%s': %s", c->name, c->stderr_has, r.err);
     if (c->code == 13)
         cr_expect_eq(upstream_request_count(U), before, "a denied request reached the upstream");
+    check_error_object(c, &r);
     run_free(&r);
 }
 
@@ -479,6 +538,108 @@ Test(cli_openai, exit_codes_tell_failures_apart)
             cr_expect(exit_cases[i].code != exit_cases[k].code || exit_cases[i].code == 11,
                       "%s and %s share exit %d", exit_cases[i].name, exit_cases[k].name,
                       exit_cases[i].code);
+}
+
+/* ---- numeric options ------------------------------------------------------ */
+
+Test(cli_openai, numeric_options_reach_the_request)
+{
+    write_config(NULL, NULL, NULL);
+    run r = plinth("chat", "openai", "--config", config, "--temperature", "0.7",
+                   "--max-tokens=20", "hi", NULL);
+    expect_ok(&r);
+    run_free(&r);
+    json_t *body = last_body();
+    cr_assert_float_eq(json_number_value(json_object_get(body, "temperature")), 0.7, 1e-12);
+    cr_assert_eq(json_integer_value(json_object_get(body, "max_tokens")), 20);
+    json_decref(body);
+    /* complete writes its request itself: the number arrives unrounded. */
+    r = plinth("complete", "openai", "--config", config, "--temperature", "0.123456789",
+               "--max-tokens", "4294967295", "Once", NULL);
+    expect_ok(&r);
+    run_free(&r);
+    body = last_body();
+    cr_assert_eq(json_number_value(json_object_get(body, "temperature")), 0.123456789);
+    cr_assert_eq(json_integer_value(json_object_get(body, "max_tokens")), 4294967295);
+    json_decref(body);
+}
+
+/* A value that is not the number asked for is a usage error naming the
+** option and the value, and nothing is sent; it never becomes 0. */
+static const struct bad_number {
+    const char *option, *value;
+} bad_numbers[] = {
+    {"--temperature", "warm"}, {"--temperature", ""},     {"--temperature", "0.7x"},
+    {"--temperature", "nan"},  {"--temperature", "inf"},  {"--temperature", "-0.5"},
+    {"--temperature", "1e999"}, {"--max-tokens", "ten"},  {"--max-tokens", "0"},
+    {"--max-tokens", "-1"},    {"--max-tokens", "1.5"},   {"--max-tokens", "20 "},
+    {"--max-tokens", " 20"},   {"--max-tokens", "4294967296"},
+};
+
+static void check_bad_number(const char *cmd, const struct bad_number *b, bool json)
+{
+    char want[160];
+    snprintf(want, sizeof want, "plinth: %s: %s: expected ", cmd, b->option);
+    run r = plinth(cmd, "openai", "--config", config, b->option, b->value, "hi",
+                   json ? "--json" : NULL, NULL);
+    cr_expect_eq(r.code, 2, "%s %s '%s': exit %d: %s", cmd, b->option, b->value, r.code, r.err);
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "got '%s'\n", b->value);
+    cr_expect(strncmp(r.err, want, strlen(want)) == 0 && strstr(r.err, quoted), "%s", r.err);
+    if (json) {
+        json_t *e = error_object(r.out);
+        cr_expect_str_eq(json_string_value(json_object_get(e, "status")), "PL_E_INVALID_ARG");
+        cr_expect(json_is_null(json_object_get(e, "kind")));
+        cr_expect(json_is_null(json_object_get(e, "attempts")), "no call was made");
+        cr_expect_eq(json_integer_value(json_object_get(e, "exit_code")), 2);
+        const char *msg = json_string_value(json_object_get(e, "message"));
+        cr_expect(msg && strncmp(msg, want + 8, strlen(want) - 8) == 0, "%s", msg);
+        json_decref(e);
+    } else {
+        cr_expect_str_empty(r.out);
+    }
+    run_free(&r);
+}
+
+Test(cli_openai, bad_numeric_options_are_usage_errors)
+{
+    write_config(NULL, NULL, NULL);
+    for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
+        check_bad_number("chat", &bad_numbers[i], i % 2 == 0);
+        check_bad_number("complete", &bad_numbers[i], i % 2 == 1);
+    }
+    run r = plinth("chat", "openai", "--config", config, "hi", "--max-tokens", NULL);
+    cr_expect_eq(r.code, 2, "exit %d: %s", r.code, r.err);
+    cr_expect(strstr(r.err, "chat: --max-tokens needs a value"), "%s", r.err);
+    run_free(&r);
+    cr_assert_eq(upstream_request_count(U), 0, "a bad command line sent a request");
+}
+
+/* --json comes after the mistake: the error is still JSON. */
+Test(cli_openai, usage_errors_with_json_are_json)
+{
+    write_config(NULL, NULL, NULL);
+    run r = plinth("embed", "openai", "--config", config, "--bogus", "x", "--json", NULL);
+    cr_assert_eq(r.code, 2, "exit %d: %s", r.code, r.err);
+    json_t *e = error_object(r.out);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "message")),
+                     "embed: unknown option '--bogus'");
+    json_decref(e);
+    run_free(&r);
+    r = plinth("chat", "opnai", "--config", config, "--json", "hello", NULL);
+    cr_assert_eq(r.code, 5, "exit %d: %s", r.code, r.err);
+    e = error_object(r.out);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "status")), "PL_E_NOT_FOUND");
+    cr_assert(strstr(json_string_value(json_object_get(e, "message")), "did you mean 'openai'?"));
+    json_decref(e);
+    run_free(&r);
+    r = plinth("config", "show", "/nonexistent/plinth.toml", "--json", NULL);
+    cr_assert_eq(r.code, 4, "exit %d: %s", r.code, r.err);
+    e = error_object(r.out);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "status")), "PL_E_NOT_FOUND");
+    cr_assert_eq(json_integer_value(json_object_get(e, "exit_code")), 4);
+    json_decref(e);
+    run_free(&r);
 }
 
 Test(cli_openai, other_failures_have_their_own_codes)

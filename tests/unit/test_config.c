@@ -78,7 +78,14 @@ static void check_full_model(const plc_config *c)
                      "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
     cr_assert_eq(local->limits.fuel_units, 50000000);
     cr_assert_eq(local->limits.mem_bytes, 134217728, "inherits [limits]");
-    cr_assert_eq(local->limits_set, PLC_LIMIT_FUEL | PLC_LIMIT_WALL);
+    cr_assert_eq(local->limits_set, PLC_LIMIT_FUEL | PLC_LIMIT_WALL | PLC_LIMIT_RETRIES);
+    /* The HTTP keys: the provider's override, the rest from [limits]. */
+    cr_assert_eq(c->limits.max_retries, 3);
+    cr_assert_eq(local->limits.max_retries, 0);
+    cr_assert_eq(local->limits.connect_timeout_ms, 5000);
+    cr_assert_eq(local->limits.retry_base_ms, 250);
+    cr_assert_eq(local->limits.retry_max_wait_ms, 10000);
+    cr_assert_eq(openai->limits.max_retries, 3, "inherits [limits]");
     const plc_plugin *files = plc_config_plugin(c, "files");
     cr_assert_eq(files->source, PLC_SOURCE_COMMAND);
     cr_assert_eq(files->protocol, PLC_PROTOCOL_MCP);
@@ -117,6 +124,9 @@ Test(config, three_formats_agree)
     }
     cr_assert_str_eq(after_file(json[0]), after_file(json[1]), "TOML and JSON differ");
     cr_assert_str_eq(after_file(json[0]), after_file(json[2]), "TOML and YAML differ");
+    cr_assert_not_null(strstr(json[0], "\"max_retries\": 0,"), "local's override is shown");
+    cr_assert_not_null(strstr(json[0], "\"wall_timeout_ms\",\n        \"max_retries\"\n"),
+                       "and listed as overridden: %s", json[0]);
     for (int i = 0; i < 3; i++)
         plu_free(json[i]);
 }
@@ -149,6 +159,10 @@ Test(config, defaults)
     cr_assert_eq(c->limits.max_call_depth, 1024);
     cr_assert_eq(c->limits.instances, 4);
     cr_assert_eq(c->limits.max_output_bytes, 16777216);
+    cr_assert_eq(c->limits.connect_timeout_ms, 10000);
+    cr_assert_eq(c->limits.max_retries, 2, "three attempts in all, as before the key existed");
+    cr_assert_eq(c->limits.retry_base_ms, 500);
+    cr_assert_eq(c->limits.retry_max_wait_ms, 30000);
     cr_assert_str_eq(c->paths.user_dir, "/home/tester/.local/share/plinth/plugins");
     cr_assert_str_eq(c->paths.system_dir, "/usr/lib/plinth/plugins");
     cr_assert_str_eq(c->paths.cache_dir, "/home/tester/.cache/plinth");
@@ -166,6 +180,11 @@ Test(config, defaults)
     cr_assert_float_eq(c->telemetry.sample_ratio, 1.0, 0);
     char *json = to_json(c);
     cr_assert_not_null(strstr(json, "\"file\": null"));
+    /* `plinth config show` shows the HTTP keys with the other limits. */
+    cr_assert_not_null(strstr(json, "\"max_output_bytes\": 16777216,\n    \"connect_timeout_ms\": "
+                                    "10000,\n    \"max_retries\": 2,\n    \"retry_base_ms\": 500,\n"
+                                    "    \"retry_max_wait_ms\": 30000\n"),
+                       "%s", json);
     plu_free(json);
     plc_config_free(c);
 }

@@ -81,19 +81,19 @@ static int read_config(offline *o, const json_t *cfg, pl_plugin_sink *sink, uint
         const char *m = json_string_value(model);
         if (!m || (strcmp(m, "echo-1") != 0 && strcmp(m, "echo-2") != 0))
             return off_fail(o->host, sink, kind,
-                            "offline: config 'model' must be \"echo-1\" or \"echo-2\"");
+                            "config 'model' must be \"echo-1\" or \"echo-2\"");
         snprintf(o->model, sizeof o->model, "%s", m);
     }
     if (delay && !json_is_null(delay)) {
         if (!json_is_integer(delay) || json_integer_value(delay) < 0 ||
             json_integer_value(delay) > 60000)
             return off_fail(o->host, sink, kind,
-                            "offline: config 'delay_ms' must be an integer from 0 to 60000");
+                            "config 'delay_ms' must be an integer from 0 to 60000");
         o->delay_ms = (long)json_integer_value(delay);
     }
     if (sys && !json_is_null(sys) && !json_is_string(sys) && !json_is_array(sys))
         return off_fail(o->host, sink, kind,
-                        "offline: config 'system' must be a string or an array of strings");
+                        "config 'system' must be a string or an array of strings");
     return 0;
 }
 
@@ -104,12 +104,12 @@ static int off_init(const pl_host_api *host, const char *config_json, void **ins
     json_t *cfg = json_loads(config_json ? config_json : "{}", 0, &je);
     if (!json_is_object(cfg)) {
         json_decref(cfg);
-        return off_fail(host, err, PL_PLUGIN_ERR_CONFIG, "offline: config must be a JSON object");
+        return off_fail(host, err, PL_PLUGIN_ERR_CONFIG, "config must be a JSON object");
     }
     offline *o = calloc(1, sizeof *o);
     if (!o) {
         json_decref(cfg);
-        return off_fail(host, err, PL_PLUGIN_ERR_PLUGIN, "offline: out of memory");
+        return off_fail(host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     }
     o->host = host;
     snprintf(o->model, sizeof o->model, "echo-1");
@@ -197,7 +197,7 @@ static int write_json(const pl_host_api *host, pl_plugin_sink *out, json_t *v, s
     char *text = v ? json_dumps(v, JSON_COMPACT | flags) : NULL;
     json_decref(v);
     if (!text)
-        return off_fail(host, out, PL_PLUGIN_ERR_PLUGIN, "offline: out of memory");
+        return off_fail(host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     int rc = host->write(out, text, strlen(text));
     free(text);
     return rc == 0 ? 0 : -1;
@@ -321,12 +321,12 @@ static int emit(const offline *o, pl_plugin_sink *out, json_t *chunk)
 {
     if (o->host->cancelled(out)) {
         json_decref(chunk);
-        return o->host->error(out, PL_PLUGIN_ERR_CANCELLED, "offline: cancelled");
+        return o->host->error(out, PL_PLUGIN_ERR_CANCELLED, "cancelled");
     }
     char *text = chunk ? json_dumps(chunk, JSON_COMPACT) : NULL;
     json_decref(chunk);
     if (!text)
-        return off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "offline: out of memory");
+        return off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     int rc = o->host->emit(out, text, strlen(text));
     free(text);
     return rc == 0 ? 0 : -1;
@@ -342,7 +342,7 @@ static int stream_words(const offline *o, const char *text, pl_plugin_sink *out)
         while (*end && is_space(*end))
             end++;
         if (p != text && o->delay_ms > 0 && pause_ms(o, o->delay_ms, out) != 0)
-            return o->host->error(out, PL_PLUGIN_ERR_CANCELLED, "offline: cancelled");
+            return o->host->error(out, PL_PLUGIN_ERR_CANCELLED, "cancelled");
         char *word = strndup(p, (size_t)(end - p));
         json_t *chunk = word ? json_pack("{s:s}", "text", word) : NULL;
         free(word);
@@ -362,7 +362,7 @@ static int stream_tool(const offline *o, const reply *r, pl_plugin_sink *out)
         half++; /* never split a UTF-8 sequence */
     char *first = strndup(r->args, half);
     if (!first)
-        return off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "offline: out of memory");
+        return off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     int rc = emit(o, out,
                   json_pack("{s:{s:i,s:s,s:s}}", "tool_use_start", "index", 0, "id", OFF_CALL_ID,
                             "name", r->tool));
@@ -371,7 +371,7 @@ static int stream_tool(const offline *o, const reply *r, pl_plugin_sink *out)
                   json_pack("{s:{s:i,s:s}}", "tool_use_input_delta", "index", 0, "partial_json",
                             first));
     if (rc == 0 && o->delay_ms > 0 && pause_ms(o, o->delay_ms, out) != 0)
-        rc = o->host->error(out, PL_PLUGIN_ERR_CANCELLED, "offline: cancelled");
+        rc = o->host->error(out, PL_PLUGIN_ERR_CANCELLED, "cancelled");
     if (rc == 0)
         rc = emit(o, out,
                   json_pack("{s:{s:i,s:s}}", "tool_use_input_delta", "index", 0, "partial_json",
@@ -404,14 +404,14 @@ static json_t *open_request(const offline *o, const char *req_json, offline *eff
     json_t *root = json_loads(req_json ? req_json : "", 0, &je);
     if (!root) {
         off_fail(o->host, out, PL_PLUGIN_ERR_INVALID_REQUEST,
-                 "offline: request is not valid JSON at line %d column %d: %s", je.line,
+                 "request is not valid JSON at line %d column %d: %s", je.line,
                  je.column, je.text);
         return NULL;
     }
     if (!json_is_object(root)) {
         json_decref(root);
         off_fail(o->host, out, PL_PLUGIN_ERR_INVALID_REQUEST,
-                 "offline: request must be a JSON object");
+                 "request must be a JSON object");
         return NULL;
     }
     *eff = *o;
@@ -432,12 +432,12 @@ static int off_chat(void *instance, const char *req_json, pl_plugin_sink *out)
     if (!json_is_array(json_object_get(root, "messages"))) {
         json_decref(root);
         return off_fail(o->host, out, PL_PLUGIN_ERR_INVALID_REQUEST,
-                        "offline: the request has no \"messages\" array");
+                        "the request has no \"messages\" array");
     }
     reply r;
     int rc = build_reply(root, &r);
     if (rc != 0)
-        rc = off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "offline: out of memory");
+        rc = off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     else if (json_is_true(json_object_get(json_object_get(root, "cfg"), "stream")))
         rc = stream_reply(&eff, &r, out);
     else
@@ -469,11 +469,11 @@ static int off_complete(void *instance, const char *req_json, pl_plugin_sink *ou
     int rc;
     if (!prompt) {
         rc = off_fail(o->host, out, PL_PLUGIN_ERR_INVALID_REQUEST,
-                      "offline: the completion request has no \"req\".\"prompt\" string");
+                      "the completion request has no \"req\".\"prompt\" string");
     } else {
         char *text = concat(prompt, " ... (offline)");
         rc = text ? write_json(o->host, out, json_pack("{s:s}", "text", text), 0)
-                  : off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "offline: out of memory");
+                  : off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
         free(text);
     }
     json_decref(root);
@@ -533,9 +533,9 @@ static int off_embed(void *instance, const char *req_json, pl_plugin_sink *out)
     }
     if (rc == 1)
         rc = off_fail(o->host, out, PL_PLUGIN_ERR_INVALID_REQUEST,
-                      "offline: the embedding request needs an \"inputs\" array of strings");
+                      "the embedding request needs an \"inputs\" array of strings");
     else if (rc != 0)
-        rc = off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "offline: out of memory");
+        rc = off_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     else /* nine digits round-trip a float32 */
         rc = write_json(o->host, out, json_incref(vecs), JSON_REAL_PRECISION(9));
     json_decref(vecs);

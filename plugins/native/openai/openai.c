@@ -126,7 +126,7 @@ int oai_check_config(const pl_host_api *host, const json_t *cfg, pl_plugin_sink 
             continue;
         const char *why = type_problem(&cfg_keys[i], v);
         if (why)
-            return oai_fail(host, sink, kind, "openai: config '%s' %s", cfg_keys[i].key, why);
+            return oai_fail(host, sink, kind, "config '%s' %s", cfg_keys[i].key, why);
     }
     return 0;
 }
@@ -143,11 +143,11 @@ static int oai_init(const pl_host_api *host, const char *config_json, void **ins
     json_t *cfg = json_loads(config_json ? config_json : "{}", 0, &je);
     if (!cfg)
         return oai_fail(host, err, PL_PLUGIN_ERR_CONFIG,
-                        "openai: config is not valid JSON at line %d column %d: %s", je.line,
+                        "config is not valid JSON at line %d column %d: %s", je.line,
                         je.column, je.text);
     if (!json_is_object(cfg)) {
         json_decref(cfg);
-        return oai_fail(host, err, PL_PLUGIN_ERR_CONFIG, "openai: config must be an object");
+        return oai_fail(host, err, PL_PLUGIN_ERR_CONFIG, "config must be an object");
     }
     if (oai_check_config(host, cfg, err, PL_PLUGIN_ERR_CONFIG) != 0) {
         json_decref(cfg);
@@ -156,12 +156,12 @@ static int oai_init(const pl_host_api *host, const char *config_json, void **ins
     const char *model = oai_cfg_str(cfg, "model");
     if (!model || !*model) {
         json_decref(cfg);
-        return oai_fail(host, err, PL_PLUGIN_ERR_CONFIG, "openai: config has no 'model'");
+        return oai_fail(host, err, PL_PLUGIN_ERR_CONFIG, "config has no 'model'");
     }
     oai *o = malloc(sizeof *o);
     if (!o) {
         json_decref(cfg);
-        return oai_fail(host, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     }
     o->host = host;
     o->cfg = cfg;
@@ -188,18 +188,18 @@ int oai_req_open(const oai *o, const char *req_json, bool need_model, oai_req *r
     r->eff = NULL;
     if (!r->root)
         return oai_fail(o->host, err, PL_PLUGIN_ERR_INVALID_REQUEST,
-                        "openai: request is not valid JSON at line %d column %d: %s", je.line,
+                        "request is not valid JSON at line %d column %d: %s", je.line,
                         je.column, je.text);
     if (!json_is_object(r->root)) {
         oai_req_close(r);
         return oai_fail(o->host, err, PL_PLUGIN_ERR_INVALID_REQUEST,
-                        "openai: request must be a JSON object");
+                        "request must be a JSON object");
     }
     r->eff = json_deep_copy(o->cfg);
     json_t *over = json_object_get(r->root, "cfg");
     if (!r->eff || (json_is_object(over) && json_object_update(r->eff, over) != 0)) {
         oai_req_close(r);
-        return oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     }
     if (oai_check_config(o->host, r->eff, err, PL_PLUGIN_ERR_INVALID_REQUEST) != 0) {
         oai_req_close(r);
@@ -209,7 +209,7 @@ int oai_req_open(const oai *o, const char *req_json, bool need_model, oai_req *r
     if (need_model && (!model || !*model)) {
         oai_req_close(r);
         return oai_fail(o->host, err, PL_PLUGIN_ERR_INVALID_REQUEST,
-                        "openai: the request names no model");
+                        "the request names no model");
     }
     return 0;
 }
@@ -269,7 +269,7 @@ int oai_send(const oai *o, const json_t *eff, const char *method, const char *pa
     const char *base = oai_cfg_str(eff, "base_url");
     char *url = join_url(base && *base ? base : OAI_DEFAULT_BASE_URL, path);
     if (!url)
-        return oai_fail(h, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(h, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     int rc = h->http_method(req, method);
     rc |= h->http_url(req, url);
     free(url);
@@ -281,7 +281,7 @@ int oai_send(const oai *o, const json_t *eff, const char *method, const char *pa
     }
     if (rc != 0)
         return oai_fail(h, err, PL_PLUGIN_ERR_PLUGIN,
-                        "openai: the host refused the %s request to %s (out of memory, or a "
+                        "the host refused the %s request to %s (out of memory, or a "
                         "base_url or key with control characters)",
                         method, path);
     return 0;
@@ -295,12 +295,12 @@ json_t *oai_parse_body(const oai *o, const pl_plugin_http_response *resp, const 
     json_error_t je;
     json_t *root = resp->body ? json_loadb(resp->body, resp->body_len, 0, &je) : NULL;
     if (!resp->body) {
-        oai_fail(o->host, sink, PL_PLUGIN_ERR_RESPONSE, "openai: %s response has no body", what);
+        oai_fail(o->host, sink, PL_PLUGIN_ERR_RESPONSE, "%s response has no body", what);
         return NULL;
     }
     if (!root) {
         oai_fail(o->host, sink, PL_PLUGIN_ERR_RESPONSE,
-                 "openai: %s response is not valid JSON at line %d column %d: %s", what,
+                 "%s response is not valid JSON at line %d column %d: %s", what,
                  je.line, je.column, je.text);
         return NULL;
     }
@@ -319,7 +319,7 @@ int oai_write_json(const pl_host_api *host, pl_plugin_sink *out, const json_t *v
 {
     char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | flags) : NULL;
     if (!text)
-        return oai_fail(host, out, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     int rc = host->write(out, text, strlen(text));
     free(text);
     /* A refused write is the host's own limit or memory; it knows why. */

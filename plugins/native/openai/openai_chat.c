@@ -254,7 +254,7 @@ static int convert_message(const oai *o, const json_t *m, size_t no, json_t *msg
                                                       : NULL;
     if (!wire)
         return oai_fail(o->host, err, PL_PLUGIN_ERR_INVALID_REQUEST,
-                        "openai: message %zu has role '%s'; expected User or Assistant", no,
+                        "message %zu has role '%s'; expected User or Assistant", no,
                         role ? role : "(none)");
     const json_t *content = json_object_get(m, "content");
     msg_parts p = {json_array(), json_array(), true};
@@ -278,8 +278,8 @@ static int convert_message(const oai *o, const json_t *m, size_t no, json_t *msg
     json_decref(p.calls);
     if (rc == 1)
         return oai_fail(o->host, err, PL_PLUGIN_ERR_UNSUPPORTED,
-                        "openai: message %zu: content type '%s' is not supported", no, bad);
-    return rc ? oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory") : 0;
+                        "message %zu: content type '%s' is not supported", no, bad);
+    return rc ? oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory") : 0;
 }
 
 /* "auto" | "required" | "none" | {"type":"function",...}, accepting the
@@ -341,7 +341,7 @@ static json_t *chat_body(const oai *o, const oai_req *r, pl_plugin_sink *err)
     if (!msgs || !body || add_system(msgs, json_object_get(r->eff, "system")) != 0) {
         json_decref(msgs);
         json_decref(body);
-        oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
         return NULL;
     }
     const json_t *wire = json_object_get(r->root, "messages");
@@ -357,7 +357,7 @@ static json_t *chat_body(const oai *o, const oai_req *r, pl_plugin_sink *err)
     rc |= add_options(body, r->eff, json_object_get(body, "tools") != NULL);
     if (rc != 0) {
         json_decref(body);
-        oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
         return NULL;
     }
     return body;
@@ -373,7 +373,7 @@ int oai_chat_request(void *instance, const char *req_json, pl_plugin_http_out *r
     if (!json_is_array(json_object_get(r.root, "messages"))) {
         oai_req_close(&r);
         return oai_fail(o->host, err, PL_PLUGIN_ERR_INVALID_REQUEST,
-                        "openai: the request has no \"messages\" array");
+                        "the request has no \"messages\" array");
     }
     json_t *body = chat_body(o, &r, err);
     int rc = body ? oai_send(o, r.eff, "POST", "/chat/completions", body, req, err) : -1;
@@ -434,7 +434,7 @@ int oai_parse_chat(void *instance, const pl_plugin_http_response *resp, pl_plugi
     if (!json_is_object(msg)) {
         json_decref(root);
         return oai_fail(o->host, out, PL_PLUGIN_ERR_RESPONSE,
-                        "openai: chat response has no choices[0].message");
+                        "chat response has no choices[0].message");
     }
     /* OpenAI-compatible reasoning servers (DeepSeek, vLLM) put the chain of
     ** thought in reasoning_content; OpenAI itself never returns it. */
@@ -446,7 +446,7 @@ int oai_parse_chat(void *instance, const pl_plugin_http_response *resp, pl_plugi
                              oai_finish_reason(json_object_get(choice, "finish_reason")));
     json_decref(root);
     if (!wire)
-        return oai_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     int rc = oai_write_json(o->host, out, wire, 0);
     json_decref(wire);
     return rc;

@@ -133,9 +133,9 @@ int oai_parse_list_models(void *instance, const pl_plugin_http_response *resp,
     }
     if (!json_is_array(data))
         rc = oai_fail(o->host, out, PL_PLUGIN_ERR_RESPONSE,
-                      "openai: models response has no \"data\" array");
+                      "models response has no \"data\" array");
     else if (!ids || rc != 0)
-        rc = oai_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        rc = oai_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     else
         rc = oai_write_json(o->host, out, ids, 0);
     json_decref(ids);
@@ -166,7 +166,7 @@ int oai_complete_request(void *instance, const char *req_json, pl_plugin_http_ou
     if (!prompt) {
         oai_req_close(&r);
         return oai_fail(o->host, err, PL_PLUGIN_ERR_INVALID_REQUEST,
-                        "openai: the completion request has no \"req\".\"prompt\" string");
+                        "the completion request has no \"req\".\"prompt\" string");
     }
     json_t *body = json_pack("{s:s,s:s}", "model", oai_cfg_str(r.eff, "model"), "prompt", prompt);
     const char *suffix = json_string_value(json_object_get(cr, "suffix"));
@@ -176,7 +176,7 @@ int oai_complete_request(void *instance, const char *req_json, pl_plugin_http_ou
     rc |= body ? set_either(body, "max_tokens", cr, r.eff) : 0;
     rc |= body ? set_either(body, "temperature", cr, r.eff) : 0;
     if (rc != 0)
-        rc = oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        rc = oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     else
         rc = oai_send(o, r.eff, "POST", "/completions", body, req, err);
     json_decref(body);
@@ -195,11 +195,11 @@ int oai_parse_complete(void *instance, const pl_plugin_http_response *resp, pl_p
     int rc;
     if (!json_is_string(text)) {
         rc = oai_fail(o->host, out, PL_PLUGIN_ERR_RESPONSE,
-                      "openai: completion response has no choices[0].text");
+                      "completion response has no choices[0].text");
     } else {
         json_t *wire = json_pack("{s:O}", "text", text);
         rc = wire ? oai_write_json(o->host, out, wire, 0)
-                  : oai_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+                  : oai_fail(o->host, out, PL_PLUGIN_ERR_PLUGIN, "out of memory");
         json_decref(wire);
     }
     json_decref(root);
@@ -222,7 +222,7 @@ int oai_embed_request(void *instance, const char *req_json, pl_plugin_http_out *
     if (!ok) {
         oai_req_close(&r);
         return oai_fail(o->host, err, PL_PLUGIN_ERR_INVALID_REQUEST,
-                        "openai: the embedding request needs an \"inputs\" array of strings");
+                        "the embedding request needs an \"inputs\" array of strings");
     }
     const char *fmt = oai_cfg_str(r.eff, "embedding_encoding_format");
     json_t *body = json_pack("{s:s,s:O,s:s}", "model", oai_cfg_str(r.eff, "model"), "input",
@@ -232,7 +232,7 @@ int oai_embed_request(void *instance, const char *req_json, pl_plugin_http_out *
     if (rc == 0 && json_is_integer(dims))
         rc = json_object_set(body, "dimensions", dims);
     if (rc != 0)
-        rc = oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        rc = oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     else
         rc = oai_send(o, r.eff, "POST", "/embeddings", body, req, err);
     json_decref(body);
@@ -352,7 +352,7 @@ int oai_parse_embed(void *instance, const pl_plugin_http_response *resp, pl_plug
     int rc;
     if (!vecs)
         rc = oai_fail(o->host, out, PL_PLUGIN_ERR_RESPONSE,
-                      "openai: embedding response needs \"data\": [{\"index\", \"embedding\"}] "
+                      "embedding response needs \"data\": [{\"index\", \"embedding\"}] "
                       "with one distinct index per input and numbers or base64 float32");
     else /* nine digits round-trip a float32 */
         rc = oai_write_json(o->host, out, vecs, JSON_REAL_PRECISION(9));

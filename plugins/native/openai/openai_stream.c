@@ -39,7 +39,7 @@ int oai_stream_start(void *instance, const char *req_json, void **parser, pl_plu
     const oai *o = instance;
     oai_stream *st = calloc(1, sizeof *st);
     if (!st)
-        return oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(o->host, err, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     st->host = o->host;
     *parser = st;
     return 0;
@@ -66,7 +66,7 @@ static int emit(oai_stream *st, pl_plugin_sink *chunks, json_t *chunk)
     char *text = chunk ? json_dumps(chunk, JSON_COMPACT) : NULL;
     json_decref(chunk);
     if (!text)
-        return oai_fail(st->host, chunks, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(st->host, chunks, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     int rc = st->host->emit(chunks, text, strlen(text));
     free(text);
     return rc == 0 ? 0 : -1;
@@ -128,7 +128,7 @@ static int tool_fragment(oai_stream *st, const json_t *frag, size_t pos, pl_plug
     const json_t *fn = json_object_get(frag, "function");
     if (!t || remember(&t->id, json_object_get(frag, "id")) != 0 ||
         remember(&t->name, json_object_get(fn, "name")) != 0)
-        return oai_fail(st->host, chunks, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(st->host, chunks, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     if (t->completed)
         return 0;
     if (!t->started) {
@@ -143,7 +143,7 @@ static int tool_fragment(oai_stream *st, const json_t *frag, size_t pos, pl_plug
     if (!args || !*args)
         return 0;
     if (append_args(t, args, strlen(args)) != 0)
-        return oai_fail(st->host, chunks, PL_PLUGIN_ERR_PLUGIN, "openai: out of memory");
+        return oai_fail(st->host, chunks, PL_PLUGIN_ERR_PLUGIN, "out of memory");
     return emit(st, chunks,
                 json_pack("{s:{s:I,s:s}}", "tool_use_input_delta", "index", t->index,
                           "partial_json", args));
@@ -238,12 +238,12 @@ int oai_stream_event(void *parser, const char *data, size_t len, pl_plugin_sink 
     json_t *root = json_loadb(data, len, 0, &je);
     if (!root)
         return oai_fail(st->host, chunks, PL_PLUGIN_ERR_RESPONSE,
-                        "openai: stream event is not valid JSON at line %d column %d: %s", je.line,
+                        "stream event is not valid JSON at line %d column %d: %s", je.line,
                         je.column, je.text);
     if (!json_is_object(root)) {
         json_decref(root);
         return oai_fail(st->host, chunks, PL_PLUGIN_ERR_RESPONSE,
-                        "openai: stream event is not a JSON object");
+                        "stream event is not a JSON object");
     }
     const json_t *e = json_object_get(root, "error");
     int rc;
