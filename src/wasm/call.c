@@ -164,6 +164,7 @@ pl_status plw_call(plw_instance *inst, const plw_func *f, const plw_cell *args,
     if (!nested) {
         ex->fuel = budget && budget < UNLIMITED_FUEL ? (int64_t)budget : UNLIMITED_FUEL;
         ex->timeout_ns = opts ? opts->timeout_ns : 0;
+        ex->cancel = opts ? opts->cancel : NULL;
         ex->deadline_ns = 0;
         plw_exec_arm(ex);
         atomic_store_explicit(&inst->interrupt, 0, memory_order_relaxed);

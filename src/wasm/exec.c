@@ -189,6 +189,8 @@ plw_trap_kind plw_exec_check(plw_exec *ex)
         return PLW_TRAP_FUEL;
     if (ex->interrupt && atomic_load_explicit(ex->interrupt, memory_order_relaxed))
         return PLW_TRAP_INTERRUPTED;
+    if (ex->cancel && atomic_load_explicit(ex->cancel, memory_order_relaxed))
+        return PLW_TRAP_INTERRUPTED;
     if (ex->timeout_ns) {
         uint64_t now = now_ns();
         if (!ex->deadline_ns)

@@ -31,6 +31,7 @@
 #ifndef PL_WASM_H
 #define PL_WASM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -273,6 +274,10 @@ const char *plw_trap_str(plw_trap_kind k);
 typedef struct plw_call_opts {
     uint64_t fuel;          /* instruction budget; 0 = unlimited */
     uint64_t timeout_ns;    /* wall-clock budget; 0 = none */
+    /* A flag another thread may set to stop the call (it traps with
+    ** PLW_TRAP_INTERRUPTED, looked at as often as the deadline); NULL =
+    ** none. The caller's own cancellation, beside plw_instance_interrupt. */
+    const atomic_int *cancel;
 } plw_call_opts;
 
 /* What happened in a call. */

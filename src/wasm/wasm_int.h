@@ -212,6 +212,7 @@ typedef struct plw_exec {
     uint64_t deadline_ns;        /* 0 until first checked */
     uint64_t timeout_ns;
     _Atomic int *interrupt;
+    const atomic_int *cancel;    /* the caller's flag (plw_call_opts), or NULL */
     plw_cell *top;               /* while a host function runs: where a nested call starts */
     const void *native_base;     /* C stack position where the outermost call started */
     int32_t exit_code;           /* PLW_TRAP_EXIT */
