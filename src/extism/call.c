@@ -137,7 +137,7 @@ static pl_status outcome(ple_plugin *p, const char *func, pl_status st, const pl
         r->output_len = (size_t)p->mem.output_len;
     }
     bool exited = info->trap == PLW_TRAP_EXIT && p->fail == PL_OK;
-    if (exited || !strcmp(func, "_start"))
+    if (exited || (st == PL_OK && !strcmp(func, "_start")))
         p->renew_next = true; /* a command's end: a fresh instance next time */
     if (exited) {
         r->rc = info->exit_code;
@@ -171,7 +171,9 @@ pl_status ple_call(ple_plugin *p, const char *func, const void *in, size_t len,
         st = set_input(p, in, len, err);
     if (st != PL_OK)
         return st;
-    plw_call_opts co = { opts ? opts->fuel : 0, opts ? opts->timeout_ns : 0 };
+    plw_call_opts co = { .fuel = opts ? opts->fuel : 0,
+                         .timeout_ns = opts ? opts->timeout_ns : 0,
+                         .cancel = &p->cancel };
     plw_call_info info = { 0 };
     plw_cell res[1] = { 0 };
     p->ctx = opts ? opts->context : NULL;

@@ -203,6 +203,8 @@ static int x_error_get(plw_host_ctx *cx, plw_cell *s, void *u)
 
 int ple_set_error(ple_plugin *p, const char *msg, size_t len)
 {
+    if (!p)
+        return -1;
     uint64_t h = len ? ple_alloc_bytes(p, msg, len) : 0;
     if (len && !h)
         return -1;
@@ -222,6 +224,8 @@ static const ple_conf *find_conf(const ple_host *h, const uint8_t *k, size_t n)
 
 const char *ple_config(const ple_plugin *p, const char *key)
 {
+    if (!p || !key)
+        return NULL;
     const ple_conf *c = find_conf(p->host, (const uint8_t *)key, strlen(key));
     return c ? c->value : NULL;
 }

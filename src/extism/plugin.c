@@ -20,9 +20,12 @@ static pl_status run_init(ple_plugin *p, const char *name, pl_err *err)
     if (!f)
         return PL_OK;
     const ple_host *h = p->host;
-    plw_call_opts co = { h->o.limits.start_fuel, h->o.limits.start_timeout_ns };
+    plw_call_opts co = { .fuel = h->o.limits.start_fuel,
+                         .timeout_ns = h->o.limits.start_timeout_ns,
+                         .cancel = &p->cancel };
     plw_cell args[2] = { 0, 0 }, res[1];
     p->fail = PL_OK;
+    atomic_store(&p->cancel, 0);
     p->in_call = true;
     pl_status st = plw_call(p->inst, f, args, res, &co, NULL, err);
     p->in_call = false;
