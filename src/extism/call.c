@@ -171,17 +171,21 @@ pl_status ple_call(ple_plugin *p, const char *func, const void *in, size_t len,
         st = set_input(p, in, len, err);
     if (st != PL_OK)
         return st;
+    /* ple_plugin_interrupt also interrupts the instance, so the engine may
+    ** watch the caller's flag instead of the plugin's. */
+    atomic_store(&p->cancel, 0);
+    p->watch = opts && opts->cancel ? opts->cancel : &p->cancel;
     plw_call_opts co = { .fuel = opts ? opts->fuel : 0,
                          .timeout_ns = opts ? opts->timeout_ns : 0,
-                         .cancel = &p->cancel };
+                         .cancel = p->watch };
     plw_call_info info = { 0 };
     plw_cell res[1] = { 0 };
     p->ctx = opts ? opts->context : NULL;
     p->fail = PL_OK;
-    atomic_store(&p->cancel, 0);
     p->in_call = true;
     st = plw_call(p->inst, f, NULL, res, &co, &info, err);
     p->in_call = false;
     p->ctx = NULL;
+    p->watch = &p->cancel;
     return outcome(p, func, st, f, res, &info, r, err);
 }

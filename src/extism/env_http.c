@@ -9,7 +9,7 @@
 ** an empty list allows nothing. A denied request, a transport failure, a
 ** timeout or a body over the cap fails the call; a non-2xx status does not.
 ** No retries (Extism makes one request), the call's time left is the HTTP
-** timeout, and an interrupt of the plugin cancels the request.
+** timeout, and the call's cancel flag (or ple_plugin_interrupt) cancels it.
 */
 #include <ctype.h>
 #include <jansson.h>
@@ -142,7 +142,7 @@ static int send_request(plw_host_ctx *cx, ple_plugin *p, http_req *r, uint64_t *
     pln_response_init(&res);
     pl_err e;
     plu_err_clear(&e);
-    pl_status st = pln_send(o->http, &r->req, &pol, &p->cancel, &res, &e);
+    pl_status st = pln_send(o->http, &r->req, &pol, p->watch, &res, &e);
     int rc = 0;
     if (st == PL_E_LIMIT)
         rc = ple_fail(cx, p, st, "HTTP response exceeds the configured maximum number of "

@@ -206,6 +206,11 @@ typedef struct ple_call_opts {
     uint64_t fuel;        /* Wasm instructions */
     uint64_t timeout_ns;  /* wall time; also bounds HTTP requests made in the call */
     void *context;        /* for user host functions: ple_call_context() */
+    /* The caller's cancel flag (NULL: none): once non-zero, the call stops
+    ** like after ple_plugin_interrupt (PL_E_LIMIT, PLW_TRAP_INTERRUPTED; an
+    ** HTTP request in flight: PL_E_CANCELLED). With a flag given, HTTP
+    ** requests watch only this flag, not ple_plugin_interrupt. */
+    const pln_cancel *cancel;
 } ple_call_opts;
 
 /* Return codes for failures that have no code of their own, as the

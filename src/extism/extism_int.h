@@ -119,7 +119,8 @@ struct ple_plugin {
     size_t n_vars, cap_vars, var_bytes;
     int32_t http_status;
     char *http_headers;       /* JSON of the last response's headers, or NULL */
-    pln_cancel cancel;
+    pln_cancel cancel;        /* set by ple_plugin_interrupt */
+    const pln_cancel *watch;  /* what the running call watches: cancel or the caller's */
     pl_status fail;           /* set by an Extism host function that failed */
     bool in_call, renew_next;
     char *last_name;          /* export cache */

@@ -18,6 +18,7 @@
 
 #define MIN_ARENA (16u * 1024u)
 #define SHRINK_OVER (1024u * 1024u) /* arenas above this may be given back */
+#define SHRINK_BLOCKS 4096u         /* and block tables above this many entries */
 
 static uint64_t round8(uint64_t n) { return (n + 7u) & ~(uint64_t)7u; }
 
@@ -32,17 +33,26 @@ void ple_mem_free(ple_mem *m)
     memset(m, 0, sizeof *m);
 }
 
-/* Give back most of a large arena the last call hardly used: one big input
-** must not keep its memory for the life of the plugin. */
+/* Give back most of a large arena (or block table) the last call hardly
+** used: one big input must not keep its memory for the life of the
+** plugin. On failure the old one simply stays. */
 static void maybe_shrink(ple_mem *m, uint64_t used)
 {
-    if (m->size <= SHRINK_OVER || used >= m->size / 4)
-        return;
-    uint64_t want = used * 2 > MIN_ARENA ? round8(used * 2) : MIN_ARENA;
-    uint8_t *nb = plu_realloc(m->base, (size_t)want);
-    if (nb) { /* on failure the old arena simply stays */
-        m->base = nb;
-        m->size = want;
+    if (m->size > SHRINK_OVER && used < m->size / 4) {
+        uint64_t want = used * 2 > MIN_ARENA ? round8(used * 2) : MIN_ARENA;
+        uint8_t *nb = plu_realloc(m->base, (size_t)want);
+        if (nb) {
+            m->base = nb;
+            m->size = want;
+        }
+    }
+    if (m->cap_blocks > SHRINK_BLOCKS && m->n_blocks < m->cap_blocks / 4) {
+        uint32_t want = m->n_blocks * 2 > 64 ? m->n_blocks * 2 : 64;
+        ple_block *nb = plu_realloc(m->blocks, (size_t)want * sizeof *nb);
+        if (nb) {
+            m->blocks = nb;
+            m->cap_blocks = want;
+        }
     }
 }
 

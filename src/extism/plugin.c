@@ -96,6 +96,7 @@ pl_status ple_plugin_new(ple_host *h, ple_plugin **out, pl_err *err)
     p->host = h;
     ple_mem_init(&p->mem, h->mem_limit);
     atomic_init(&p->cancel, 0);
+    p->watch = &p->cancel;
     pl_status st = ple_instance_make(p, err);
     if (st != PL_OK) {
         ple_plugin_free(p);

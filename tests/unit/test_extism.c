@@ -909,6 +909,30 @@ Test(extism, interrupt_from_another_thread)
     close_fx(&f);
 }
 
+static void *cancel_later(void *arg)
+{
+    struct timespec ts = { 0, 50 * 1000000 };
+    nanosleep(&ts, NULL);
+    atomic_store((pln_cancel *)arg, 1);
+    return NULL;
+}
+
+Test(extism, callers_cancel_flag)
+{
+    fx f = open_plugin("kitchen", NULL);
+    pln_cancel flag;
+    atomic_init(&flag, 0);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, cancel_later, &flag), 0);
+    ple_call_opts co = { .cancel = &flag };
+    ple_result r;
+    pl_err e;
+    cr_assert_eq(ple_call(f.p, "spin", NULL, 0, &co, &r, &e), PL_E_LIMIT);
+    pthread_join(t, NULL);
+    cr_assert_eq(r.trap, PLW_TRAP_INTERRUPTED);
+    close_fx(&f);
+}
+
 Test(extism, interrupt_cancels_http, .init = start_upstream, .fini = stop_upstream)
 {
     http_fx h = open_http(LOCALHOST, 1, false, 0);
