@@ -11,7 +11,7 @@
 
 #include "wasi_int.h"
 
-/* ---- args and environ ------------------------------------------------------------------ */
+/* ---- args and environ -------------------------------------------------------------------- */
 
 static int sizes(plwasi_cx *c, uint32_t count_ptr, uint32_t size_ptr, uint32_t n, uint32_t size)
 {

@@ -10,7 +10,7 @@
 
 #include "wasi_int.h"
 
-/* ---- guest memory ----------------------------------------------------------------------- */
+/* ---- guest memory ------------------------------------------------------------------------ */
 
 uint8_t *plwasi_mem_n(plwasi_cx *c, uint32_t ptr, uint32_t count, uint32_t size)
 {
@@ -64,7 +64,7 @@ int plwasi_put64(plwasi_cx *c, uint32_t ptr, uint64_t v)
     return 0;
 }
 
-/* ---- errno ------------------------------------------------------------------------------ */
+/* ---- errno ------------------------------------------------------------------------------- */
 
 /* Host errno → WASI errno, in WASI's order (its numbering is alphabetical). */
 static const struct { int host; uint8_t wasi; } errno_map[] = {
@@ -94,7 +94,7 @@ int plwasi_errno(int host_errno)
     return PLWASI_EIO;
 }
 
-/* ---- the state -------------------------------------------------------------------------- */
+/* ---- the state --------------------------------------------------------------------------- */
 
 /* Pack strings back to back, each NUL-terminated; the total must fit a
 ** 32-bit guest. */
@@ -237,7 +237,7 @@ uint32_t plwasi_open_fds(const plwasi *w)
     return n;
 }
 
-/* ---- registration ---------------------------------------------------------------------- */
+/* ---- registration ------------------------------------------------------------------------ */
 
 /* What each registered function gets as `user` (memory of the linker). */
 typedef struct plwasi_binding {

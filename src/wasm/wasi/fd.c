@@ -16,7 +16,7 @@
 
 #include "wasi_int.h"
 
-/* ---- the table ---------------------------------------------------------------------------- */
+/* ---- the table --------------------------------------------------------------------------- */
 
 int plwasi_fd_get(plwasi *w, uint32_t fd, uint64_t need, plwasi_fd **out)
 {
@@ -126,7 +126,7 @@ static int real_fd(const plwasi_fd *e, int *tmp)
     return *tmp;
 }
 
-/* ---- close, renumber ---------------------------------------------------------------------- */
+/* ---- close, renumber --------------------------------------------------------------------- */
 
 static int fd_close(plwasi_cx *c, const plw_cell *a)
 {
@@ -151,7 +151,7 @@ static int fd_renumber(plwasi_cx *c, const plw_cell *a)
     return 0;
 }
 
-/* ---- fdstat ---------------------------------------------------------------------------------- */
+/* ---- fdstat ------------------------------------------------------------------------------ */
 
 static uint16_t fdflags_of(const plwasi_fd *e)
 {
@@ -225,7 +225,7 @@ static int fd_fdstat_set_rights(plwasi_cx *c, const plw_cell *a)
     return 0;
 }
 
-/* ---- filestat ------------------------------------------------------------------------------- */
+/* ---- filestat ---------------------------------------------------------------------------- */
 
 static int fd_filestat_get(plwasi_cx *c, const plw_cell *a)
 {
@@ -281,7 +281,7 @@ static int fd_filestat_set_times(plwasi_cx *c, const plw_cell *a)
     return r;
 }
 
-/* ---- prestat ---------------------------------------------------------------------------------- */
+/* ---- prestat ----------------------------------------------------------------------------- */
 
 static int fd_prestat_get(plwasi_cx *c, const plw_cell *a)
 {
@@ -313,7 +313,7 @@ static int fd_prestat_dir_name(plwasi_cx *c, const plw_cell *a)
     return 0;
 }
 
-/* ---- readdir ---------------------------------------------------------------------------------- */
+/* ---- readdir ----------------------------------------------------------------------------- */
 
 static uint8_t dirent_type(DIR *d, const struct dirent *de)
 {
@@ -420,7 +420,7 @@ static int fd_readdir(plwasi_cx *c, const plw_cell *a)
     return plwasi_put32(c, used_ptr, off);
 }
 
-/* ---- sync, advise, allocate --------------------------------------------------------------------- */
+/* ---- sync, advise, allocate -------------------------------------------------------------- */
 
 static int sync_fd(plwasi_cx *c, const plw_cell *a, uint64_t right, bool data_only)
 {

@@ -33,7 +33,8 @@ static int iovecs(plwasi_cx *c, uint32_t ptr, uint32_t count, plwasi_iov *io)
     if (!arr)
         return PLWASI_EFAULT;
     for (uint32_t i = 0; i < count; i++) {
-        uint32_t base = plwasi_ld32(arr + 8 * (size_t)i), len = plwasi_ld32(arr + 8 * (size_t)i + 4);
+        const uint8_t *v = arr + 8 * (size_t)i;
+        uint32_t base = plwasi_ld32(v), len = plwasi_ld32(v + 4);
         uint8_t *p = plwasi_mem(c, base, len);
         if (!p)
             return PLWASI_EFAULT;

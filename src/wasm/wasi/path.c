@@ -17,7 +17,7 @@
 
 #include "wasi_int.h"
 
-/* ---- path_open ---------------------------------------------------------------------------------- */
+/* ---- path_open --------------------------------------------------------------------------- */
 
 typedef struct open_req {
     uint32_t oflags, fdflags;
@@ -76,7 +76,8 @@ static int open_target(const plwasi_at *at, const open_req *q, plwasi_fd *e)
     uint64_t mask = is_dir ? PLWASI_RIGHTS_DIR : PLWASI_RIGHTS_FILE;
     if (q->read_only)
         mask &= ~PLWASI_RIGHTS_WRITE;
-    *e = (plwasi_fd){ .kind = PLWASI_HOST, .host = fd, .type = is_dir ? PLWASI_FT_DIR : PLWASI_FT_REG,
+    *e = (plwasi_fd){ .kind = PLWASI_HOST, .host = fd,
+                      .type = is_dir ? PLWASI_FT_DIR : PLWASI_FT_REG,
                       .path_only = path_only, .read_only = q->read_only,
                       .base = q->base & mask, .inh = is_dir ? q->inh : 0 };
     return 0;
@@ -110,7 +111,7 @@ static int path_open(plwasi_cx *c, const plw_cell *a)
     return r;
 }
 
-/* ---- stat and times ------------------------------------------------------------------------------- */
+/* ---- stat and times ---------------------------------------------------------------------- */
 
 static int path_filestat_get(plwasi_cx *c, const plw_cell *a)
 {
@@ -148,7 +149,7 @@ static int path_filestat_set_times(plwasi_cx *c, const plw_cell *a)
     return r;
 }
 
-/* ---- create and remove ---------------------------------------------------------------------------- */
+/* ---- create and remove ------------------------------------------------------------------- */
 
 typedef enum change_op { MKDIR, RMDIR, UNLINK } change_op;
 
@@ -184,7 +185,7 @@ static int path_unlink_file(plwasi_cx *c, const plw_cell *a)
     return change(c, a, PLWASI_R_PATH_UNLINK_FILE, UNLINK);
 }
 
-/* ---- rename and links ----------------------------------------------------------------------------- */
+/* ---- rename and links -------------------------------------------------------------------- */
 
 /* Two resolutions, for the calls that name a source and a target. */
 static int two_paths(plwasi_cx *c, const plw_cell *a, int src, int dst, uint64_t need_src,

@@ -169,7 +169,7 @@ static int poll_oneoff(plwasi_cx *c, const plw_cell *a)
     return plwasi_put32(c, nev_ptr, k);
 }
 
-/* ---- sched, proc, sock ------------------------------------------------------------------------- */
+/* ---- sched, proc, sock ------------------------------------------------------------------- */
 
 static int sched_yield_(plwasi_cx *c, const plw_cell *a)
 {

@@ -48,7 +48,7 @@ int plwasi_guest_path(plwasi_cx *c, uint32_t ptr, uint32_t len, char **out)
     return *out ? 0 : PLWASI_ENOMEM;
 }
 
-/* ---- the walk ------------------------------------------------------------------------------ */
+/* ---- the walk ---------------------------------------------------------------------------- */
 
 typedef struct walk {
     int base;            /* where the path starts (not owned) */
@@ -111,7 +111,8 @@ static int walk_up(walk *k)
 }
 
 /* Replace the path with `target` followed by what comes after the link. */
-static int splice_link(int dir, const char *name, char **buf, size_t *pos, const char *rest, bool slash)
+static int splice_link(int dir, const char *name, char **buf, size_t *pos, const char *rest,
+                       bool slash)
 {
     char target[PLWASI_PATH_MAX + 1];
     ssize_t n = readlinkat(dir, name, target, sizeof target);

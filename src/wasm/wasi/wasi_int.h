@@ -19,7 +19,7 @@
 
 #include "wasi.h"
 
-/* ---- preview 1 constants ---------------------------------------------------------- */
+/* ---- preview 1 constants ----------------------------------------------------------------- */
 
 enum {
     PLWASI_ESUCCESS = 0, PLWASI_E2BIG = 1, PLWASI_EACCES = 2, PLWASI_EAGAIN = 6,
@@ -108,7 +108,7 @@ enum { /* oflags, lookupflags, fstflags */
      PLWASI_R_FD_FILESTAT_SET_SIZE | PLWASI_R_FD_FILESTAT_SET_TIMES |                   \
      PLWASI_R_PATH_SYMLINK | PLWASI_R_PATH_REMOVE_DIRECTORY | PLWASI_R_PATH_UNLINK_FILE)
 
-/* ---- the state --------------------------------------------------------------------- */
+/* ---- the state --------------------------------------------------------------------------- */
 
 typedef enum plwasi_kind {
     PLWASI_FREE = 0,
@@ -156,7 +156,7 @@ struct plwasi {
     size_t in_len, in_pos;
 };
 
-/* ---- one call ------------------------------------------------------------------------ */
+/* ---- one call ---------------------------------------------------------------------------- */
 
 typedef struct plwasi_cx {
     plw_host_ctx *cx;
@@ -182,7 +182,7 @@ extern const plwasi_def plwasi_defs_poll[];
 
 static inline uint32_t plwasi_a32(const plw_cell *a, int i) { return (uint32_t)a[i]; }
 
-/* ---- guest memory (core.c) ------------------------------------------------------------ */
+/* ---- guest memory (core.c) --------------------------------------------------------------- */
 
 /* [ptr, ptr+len) of guest memory, or NULL when any of it is out of bounds. */
 static inline uint8_t *plwasi_mem(plwasi_cx *c, uint32_t ptr, uint64_t len)
@@ -206,7 +206,7 @@ int plwasi_put64(plwasi_cx *c, uint32_t ptr, uint64_t v);
 /* The WASI errno for a host errno (EIO for anything unknown). */
 int plwasi_errno(int host_errno);
 
-/* ---- descriptors (fd.c) ---------------------------------------------------------------- */
+/* ---- descriptors (fd.c) ------------------------------------------------------------------ */
 
 /* The open descriptor `fd` holding every right in `need`: 0 and *out, or
 ** EBADF (not open) or ENOTCAPABLE (a right is missing). */
@@ -223,7 +223,7 @@ void plwasi_put_filestat(uint8_t *p, const struct stat *st);
 /* A timespec array for futimens/utimensat from fst_flags: 0 or EINVAL. */
 int plwasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]);
 
-/* ---- paths (resolve.c) ------------------------------------------------------------------ */
+/* ---- paths (resolve.c) ------------------------------------------------------------------- */
 
 /* Longest guest path accepted, and longest after symlink expansion. */
 #define PLWASI_PATH_MAX 4096u
