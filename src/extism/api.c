@@ -311,7 +311,7 @@ static pl_status make_host(call_state *s, pl_err *err)
 static pl_status no_export(const call_state *s, const char *func, pl_err *err)
 {
     const char *names[9];
-    size_t n = 0;
+    size_t n = 0, more = 0;
     const char *kind = NULL;
     plw_extern_info x;
     for (size_t i = 0; i < plw_module_export_count(s->mod); i++) {
@@ -322,6 +322,8 @@ static pl_status no_export(const call_state *s, const char *func, pl_err *err)
                    : x.kind == PLW_EXTERN_TABLE ? "a table" : "a global";
         else if (x.kind == PLW_EXTERN_FUNC && n < 8)
             names[n++] = x.name;
+        else if (x.kind == PLW_EXTERN_FUNC)
+            more++;
     }
     names[n] = NULL;
     char shown[SHOWN_MAX + 4];
@@ -337,8 +339,9 @@ static pl_status no_export(const call_state *s, const char *func, pl_err *err)
     char list[300] = "";
     for (size_t i = 0, k = 0; i < n && k < sizeof list; i++)
         k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", names[i]);
-    return plu_errf(err, PL_E_NOT_FOUND, NULL, "%s: no exported function '%s' (%s%s)", s->name,
-                    shown, n ? "its functions: " : "it exports no functions", list);
+    return plu_errf(err, PL_E_NOT_FOUND, NULL, "%s: no exported function '%s' (%s%s%s)",
+                    s->name, shown, n ? "its functions: " : "it exports no functions", list,
+                    more ? ", ..." : "");
 }
 
 static pl_status find_export(const call_state *s, const char *func, pl_err *err)

@@ -171,8 +171,6 @@ pl_status ple_call(ple_plugin *p, const char *func, const void *in, size_t len,
         st = set_input(p, in, len, err);
     if (st != PL_OK)
         return st;
-    /* ple_plugin_interrupt also interrupts the instance, so the engine may
-    ** watch the caller's flag instead of the plugin's. */
     atomic_store(&p->cancel, 0);
     p->watch = opts && opts->cancel ? opts->cancel : &p->cancel;
     plw_call_opts co = { .fuel = opts ? opts->fuel : 0,

@@ -188,9 +188,11 @@ pl_status ple_plugin_renew(ple_plugin *p, pl_err *err);
 ** or replace it. */
 bool ple_plugin_dead(const ple_plugin *p);
 
-/* Ask the running call to stop (any thread); it fails with
-** PL_E_LIMIT/PLW_TRAP_INTERRUPTED, an HTTP request in flight with
-** PL_E_CANCELLED. Not while ple_plugin_free or _renew run. */
+/* Ask the running call to stop (any thread, any time while p exists); it
+** fails with PL_E_LIMIT/PLW_TRAP_INTERRUPTED, an HTTP request in flight
+** with PL_E_CANCELLED. A call that was given its own flag
+** (ple_call_opts.cancel) watches that flag instead. The flag is cleared
+** when the next call starts. */
 void ple_plugin_interrupt(ple_plugin *p);
 
 /* One pointer of the embedder's per plugin (NULL at first). */
@@ -206,10 +208,10 @@ typedef struct ple_call_opts {
     uint64_t fuel;        /* Wasm instructions */
     uint64_t timeout_ns;  /* wall time; also bounds HTTP requests made in the call */
     void *context;        /* for user host functions: ple_call_context() */
-    /* The caller's cancel flag (NULL: none): once non-zero, the call stops
-    ** like after ple_plugin_interrupt (PL_E_LIMIT, PLW_TRAP_INTERRUPTED; an
-    ** HTTP request in flight: PL_E_CANCELLED). With a flag given, HTTP
-    ** requests watch only this flag, not ple_plugin_interrupt. */
+    /* The caller's cancel flag (NULL: the plugin's own, which
+    ** ple_plugin_interrupt sets): once non-zero, the call stops
+    ** (PL_E_LIMIT, PLW_TRAP_INTERRUPTED; an HTTP request in flight:
+    ** PL_E_CANCELLED). */
     const pln_cancel *cancel;
 } ple_call_opts;
 

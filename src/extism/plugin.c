@@ -134,12 +134,12 @@ bool ple_plugin_dead(const ple_plugin *p)
     return !p || !p->inst || (plw_instance_dead(p->inst) && !p->renew_next);
 }
 
+/* Only the flag: the instance may be replaced (renewed) meanwhile by the
+** calling thread, so it is not touched from here. */
 void ple_plugin_interrupt(ple_plugin *p)
 {
-    if (!p || !p->inst)
-        return;
-    atomic_store(&p->cancel, 1);
-    plw_instance_interrupt(p->inst);
+    if (p)
+        atomic_store(&p->cancel, 1);
 }
 
 void ple_plugin_set_user(ple_plugin *p, void *user) { p->user = user; }
