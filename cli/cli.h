@@ -31,6 +31,7 @@ enum {
     CLI_UNSUPPORTED = 16,/* the provider does not implement this operation */
     CLI_TRAP = 17,       /* sandboxed code trapped (PL_E_TRAP) */
     CLI_LIMIT = 18,      /* a fuel, memory, time or size limit was reached (PL_E_LIMIT) */
+    CLI_PLUGIN_FAILED = 19, /* plinth call: the plugin reported a failure (error, non-zero rc) */
     CLI_CANCELLED = 130, /* interrupted (Ctrl-C) */
     CLI_INTERNAL = 70 /* out of memory or a bug */
 };
@@ -90,5 +91,6 @@ int cli_embed(int argc, char **argv);
 int cli_manifest(int argc, char **argv);
 int cli_schema(int argc, char **argv);
 int cli_wasm(int argc, char **argv);
+int cli_call(int argc, char **argv);
 
 #endif

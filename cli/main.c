@@ -27,6 +27,8 @@ static const cli_command commands[] = {
     {"embed", cli_embed, "NAME [options] TEXT...", "embed texts (--model --option K=V --json)"},
     {"wasm", cli_wasm, "validate|run FILE [options]",
      "check a WebAssembly module, or call an export (--invoke --fuel --mem --timeout)"},
+    {"call", cli_call, "FILE.wasm FUNCTION [options]",
+     "call an Extism plugin's function (--input --config K=V --allow-host --wasi ...)"},
     {"version", cmd_version, "", "print plinth's version"},
     {"help", cmd_help, "", "show this help"},
     {NULL, NULL, NULL, NULL},
@@ -53,13 +55,19 @@ static void print_help(FILE *f)
             "                       call an export in the sandbox: prints its results (i32:42),\n"
             "                       then the fuel used; limits default to 10000000 units,\n"
             "                       268435456 bytes and 5000 ms\n"
+            "\ncall FILE.wasm FUNCTION [--input TEXT | --input-file F | -] [--config KEY=VALUE]...\n"
+            "     [--allow-host GLOB]... [--allow-path [ro:]HOST_DIR[:GUEST_DIR]]... [--wasi]\n"
+            "     [--fuel N] [--mem BYTES] [--timeout MS] [--log-level trace|debug|info|warn|error|off]\n"
+            "                       call a function the Extism way: its output bytes on stdout as\n"
+            "                       they are, its error on stderr; no HTTP host, file or WASI\n"
+            "                       unless given; logs (and WASI output) on stderr with --log-level\n"
             "\nexit codes: 0 ok, 1 check failed (for example invalid data), 2 usage error,\n"
             "3 configuration or manifest error, 4 file missing or unreadable, 5 no such plugin,\n"
             "6 plugin failed, 7 authentication refused, 8 rate limited, 9 request refused,\n"
             "10 other provider error, 11 network error, 12 timed out, 13 host not allowed,\n"
             "14 unreadable reply, 15 context window exceeded, 16 operation not supported,\n"
             "17 the Wasm code trapped, 18 a fuel, memory or time limit was reached,\n"
-            "130 interrupted, 70 internal error\n");
+            "19 the plugin reported a failure (plinth call), 130 interrupted, 70 internal error\n");
 }
 
 static int cmd_version(int argc, char **argv)

@@ -429,10 +429,11 @@ PL_API pl_status pl_response_tool_call(const pl_response *resp, size_t i, const 
 
 /* ==== WebAssembly ==========================================================
 ** plinth's own engine (WebAssembly 2.0 core without SIMD; binary modules)
-** used directly on a file, without a host: check a module, or call one of
-** its exports under the sandbox's limits (`plinth wasm validate|run`).
-** These functions offer the module no imports. Thread-safe: each call
-** loads its own copy of the module. */
+** used directly on a file, without a host: check a module, call one of
+** its exports under the sandbox's limits (`plinth wasm validate|run`; no
+** imports are offered), or call an Extism plugin (`plinth call`; Extism's
+** imports and, when asked, WASI are offered). Thread-safe: each call loads
+** its own copy of the module. */
 
 /*
 ** pl_wasm_validate — read a binary module (.wasm) and decode, validate and
@@ -537,6 +538,111 @@ typedef struct pl_wasm_run_opts {
 PL_API pl_status pl_wasm_run(const char *path, const char *func, const char *const *args,
                              size_t nargs, const pl_wasm_run_opts *opts, char **out,
                              uint64_t *fuel_used, char *err, size_t errlen);
+
+/*
+** pl_wasm_call_opts — what one pl_wasm_call gives the plugin and how far it
+** may go. Set struct_size to sizeof(pl_wasm_call_opts)
+** (PL_WASM_CALL_OPTS_INIT does, with logging off); members beyond the
+** caller's struct_size take their defaults, so the struct can grow at the
+** end. Every string is read during the call only (nothing is kept).
+** A plugin gets nothing it was not given: no configuration, no HTTP, no
+** WASI, no files.
+*/
+typedef struct pl_wasm_call_opts {
+    uint32_t struct_size;             /* sizeof(pl_wasm_call_opts) as the caller knows it */
+    const char *const *config;        /* "KEY=VALUE" entries, read by the plugin's
+                                         config_get; split at the first '='; for a key
+                                         given twice, the last entry wins */
+    size_t n_config;
+    const char *const *allowed_hosts; /* hosts http_request may reach, as globs:
+                                         "api.example.com", "*.example.com" ('*' is one
+                                         or more characters), "127.0.0.1:8080" (no port:
+                                         any port); none = every request is refused */
+    size_t n_allowed_hosts;
+    const char *const *allowed_paths; /* WASI preopens "[ro:]HOST_DIR[:GUEST_DIR]":
+                                         HOST_DIR is reachable in the plugin as GUEST_DIR
+                                         (default: the same path); "ro:" refuses every
+                                         change below it; paths cannot escape it */
+    size_t n_allowed_paths;
+    int wasi;                         /* non-zero: offer WASI preview 1 (clocks, random,
+                                         no arguments, no environment, empty stdin);
+                                         implied by allowed_paths */
+    uint64_t fuel;                    /* instruction budget of the call (runtime
+                                         initialisation included); 0 = 10,000,000;
+                                         UINT64_MAX = no limit */
+    uint64_t mem_bytes;               /* cap on the plugin's linear memory, and apart on
+                                         its Extism memory; 0 = 268,435,456 (256 MiB) */
+    uint32_t timeout_ms;              /* wall-clock budget of the call, HTTP requests
+                                         included; 0 = 5000 ms */
+    int log_level;                    /* -1: off. 0 trace, 1 debug, 2 info, 3 warn,
+                                         4 error: the plugin's log messages at or above
+                                         it, and (with WASI) what it writes to stdout and
+                                         stderr, go to this process's stderr, one line
+                                         each: "[count_vowels.wasm] info: TEXT",
+                                         "[count_vowels.wasm] stdout: TEXT"; off, WASI
+                                         output is discarded */
+} pl_wasm_call_opts;
+
+#define PL_WASM_CALL_OPTS_INIT \
+    {(uint32_t)sizeof(pl_wasm_call_opts), NULL, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, -1}
+
+/*
+** pl_wasm_call — call one function of an Extism plugin file, the way an
+** Extism host does (shared/docs/extism-abi.md): the input bytes in, the
+** function's return code, its output bytes or its error out. The plugin's
+** `extism:host/env` imports are served by plinth (Extism memory, input and
+** output, errors, config, vars, HTTP, logging); the pre-1.0 `env.extism_*`
+** names work too. The runtime initialisation runs first (hs_init,
+** __wasm_call_ctors or _initialize; never _start unless func is "_start").
+**
+** path: the .wasm file; messages name the module by the file's base name.
+** func: the export to call; it takes no parameters and returns an i32 (0
+**   for success) or nothing.
+** input, len: the input bytes (input may be NULL when len is 0).
+** opts: what the plugin is given; NULL takes every default (see
+**   pl_wasm_call_opts).
+** out, out_len: on PL_OK, the bytes the plugin output (output_set), with a
+**   NUL after them that *out_len does not count, so text can be used as a
+**   string; an empty output is "" with length 0. Release with pl_free(). On
+**   failure *out is NULL and *out_len 0. Either may be NULL.
+** rc: when not NULL, the return code, also on failure: the function's i32
+**   (0 when it returns nothing), the status of a WASI exit, 134 for a trap
+**   or a fuel, time or memory limit, -1 when an Extism host function failed
+**   (a denied HTTP request, ...) or the plugin set an error before
+**   trapping; 0 when the call did not run.
+** err, errlen: on failure, the message, with the module and the function
+**   in front: "count_vowels.wasm: count_vowels: <what happened>".
+**
+** Returns PL_OK when the function returned 0 and set no error (or WASI
+** exit(0) ended it). Otherwise:
+**   PL_E_PLUGIN    the plugin reported a failure: it set an error (the
+**                  message is its text, whatever rc is) or returned a
+**                  non-zero code ("...: returned non-zero exit code: 3")
+**   PL_E_TRAP      it trapped, in the call or in its initialisation ("...:
+**                  trap: unreachable (x.wasm: func 12 @0x4d1)")
+**   PL_E_LIMIT     it ran out of fuel or time, or memory (its initial
+**                  memory or the input over mem_bytes)
+**   PL_E_DENIED    http_request to a host outside allowed_hosts (nothing is
+**                  sent); PL_E_NETWORK, PL_E_TIMEOUT: the request failed or
+**                  the call's time ran out while it waited
+**   PL_E_NOT_FOUND no such file; no exported function func ("did you mean
+**                  ...?"); an import plinth does not offer, or a WASI import
+**                  while WASI is off; PL_E_IO, PL_E_NOT_FOUND also for an
+**                  allowed path that cannot be opened as a directory
+**   PL_E_UNSUPPORTED an `extism:host/env` import this plinth does not know
+**                  (a newer PDK), or one with the wrong type
+**   PL_E_INVALID_ARG a NULL path or func, input NULL with len > 0, an
+**                  opts->struct_size of 0 or larger than this library's
+**                  sizeof(pl_wasm_call_opts), a config entry without '=', an
+**                  allowed path without a directory, a log_level out of range,
+**                  a function that is not an Extism one (it has parameters)
+**   PL_E_NOMEM, and the errors of pl_wasm_validate for the module itself.
+** Thread-safe: each call loads its own module and instance, and frees
+** everything it made before returning, on every path.
+*/
+PL_API pl_status pl_wasm_call(const char *path, const char *func, const void *input, size_t len,
+                              const pl_wasm_call_opts *opts, void **out, size_t *out_len,
+                              int32_t *rc, char *err, size_t errlen);
 
 /*
 ** pl_free — release memory that plinth returned. NULL is ignored.
