@@ -69,6 +69,7 @@ extern "C" {
 ** handing them to stream_event (pl_plugin_vtable.stream_framing). */
 #define PL_PLUGIN_FRAMING_SSE 0u    /* text/event-stream: one call per event's data */
 #define PL_PLUGIN_FRAMING_NDJSON 1u /* one call per non-empty line */
+#define PL_PLUGIN_FRAMING_RAW 2u    /* 1.0: the body's bytes as they arrive, cut anywhere */
 
 /* Error kinds for host->error(). The public header's pl_error_kind has the
 ** same values. */

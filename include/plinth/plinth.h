@@ -376,6 +376,52 @@ PL_API pl_status pl_chat_stream(pl_host *host, const char *provider,
                                 const char *request_json, pl_chunk_fn on_chunk, void *user,
                                 pl_call *call, char **out_json);
 
+/* ==== tools, prompts, context, and any export ==============================
+** Tool, prompt and context plugins (Wasm, plinth's tool ABI: exports
+** plinth_describe and plinth_invoke; docs/plugin-authors.md). Calls are
+** thread-safe and run on a pooled instance of the plugin; call may be NULL
+** and works as for the provider API. */
+
+/*
+** pl_tool_list — the tools a tool plugin offers, as it described them:
+** [{"name", "description", "inputSchema": JSON Schema}, ...]. On PL_OK
+** *out_json is a string to pl_free(). PL_E_NOT_FOUND, PL_E_PLUGIN (it did
+** not load), PL_E_UNSUPPORTED (not a Wasm plugin).
+*/
+PL_API pl_status pl_tool_list(pl_host *host, const char *plugin, char **out_json);
+
+/*
+** pl_tool_call — call one tool. args_json: a JSON object (NULL = {}),
+** checked against the tool's inputSchema first (PL_E_INVALID_ARG listing
+** what is wrong, with JSON pointers). On PL_OK *out_json is the tool's
+** result in MCP's shape: {"content": [{"type": "text", "text": ...}],
+** "isError": bool} — a tool that reports a failure still returns PL_OK with
+** isError true. A trap, a limit or a denied capability fails the call
+** (PL_E_TRAP / PL_E_LIMIT / PL_E_PLUGIN, the message naming plugin and
+** method); the next call runs on a fresh instance.
+*/
+PL_API pl_status pl_tool_call(pl_host *host, const char *plugin, const char *tool,
+                              const char *args_json, pl_call *call, char **out_json);
+
+/*
+** pl_plugin_invoke — any method of a tool, prompt or context plugin
+** ("prompts/list", "prompts/get", "context/get", "plan/solve", ...):
+** params_json (NULL = {}) in, the method's JSON result out (pl_free).
+*/
+PL_API pl_status pl_plugin_invoke(pl_host *host, const char *plugin, const char *method,
+                                  const char *params_json, pl_call *call, char **out_json);
+
+/*
+** pl_plugin_call — call export `func` of a configured Wasm plugin with the
+** Extism convention (`extism call`, `plinth call NAME FUNC`): len bytes of
+** input in; on PL_OK *out (pl_free) holds *out_len bytes of output (NUL
+** added, not counted). The plugin's limits, grants and pool apply. A
+** plugin-reported failure is PL_E_PLUGIN with its message.
+*/
+PL_API pl_status pl_plugin_call(pl_host *host, const char *plugin, const char *func,
+                                const void *input, size_t len, pl_call *call, void **out,
+                                size_t *out_len);
+
 /* ==== request and response helpers =========================================
 ** Build wire requests and read wire responses without writing JSON. */
 

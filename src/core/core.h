@@ -38,12 +38,24 @@ struct plh_plugin {
     char *error;            /* owned; info.error points here */
     pl_host *host;
 
-    /* native backend */
+    /* the operations (a native plugin's own vtable, or one a backend made) */
     void *dl;
     const pl_plugin_vtable *vt;
     void *instance;
     bool initialised;
     plh_api api;
+
+    /* Backends whose calls need state of their own (Wasm: a pooled
+    ** instance and the call's configuration) open it for each provider
+    ** call; the vtable members then get it instead of `instance`. NULL:
+    ** the members get `instance`. call_open fails by describing the
+    ** failure in err and returning NULL. */
+    void *(*call_open)(plh_plugin *p, const char *wire, const pln_cancel *cancel,
+                       pl_plugin_sink *err);
+    void (*call_close)(plh_plugin *p, void *call_instance);
+    /* Backend state and its release (after shutdown). */
+    void *backend;
+    void (*backend_free)(plh_plugin *p);
 
     /* providers */
     json_t *config;          /* effective config given to init (api_key included) */
@@ -110,6 +122,9 @@ plh_plugin *plh_find(pl_host *h, const char *name);
 const char *plh_backend_name(pl_backend b);
 /* PL_E_NOT_FOUND with a did-you-mean among the configured names. */
 pl_status plh_not_found(pl_host *h, const char *what, const char *name);
+
+/* ---- wasm.c ---- */
+pl_status plh_wasm_load(plh_plugin *p, pl_err *err);
 
 /* ---- native.c ---- */
 pl_status plh_native_load(plh_plugin *p, pl_err *err);

@@ -35,6 +35,26 @@ static const plh_opdesc ops[] = {
 
 const plh_opdesc *plh_op(plh_op_id op) { return &ops[op]; }
 
+pl_status plh_call_open(plh_call_ctx *cx, const char *wire)
+{
+    cx->inst = cx->p->instance;
+    if (!cx->p->call_open)
+        return PL_OK;
+    pl_plugin_sink s;
+    plh_sink_init(&s, 0, cx->cancel);
+    cx->inst = cx->p->call_open(cx->p, wire, cx->cancel, &s);
+    pl_status st = cx->inst ? PL_OK : plh_call_fail_sink(cx->h, cx->call, cx->p, cx->op->name, &s);
+    plh_sink_free(&s);
+    return st;
+}
+
+void plh_call_close(plh_call_ctx *cx)
+{
+    if (cx->p->call_close && cx->inst)
+        cx->p->call_close(cx->p, cx->inst);
+    cx->inst = NULL;
+}
+
 /* A vtable member by offset, or NULL when absent or beyond struct_size. */
 static void *member(const plh_plugin *p, size_t off)
 {
@@ -133,7 +153,7 @@ pl_status plh_build_request(const plh_call_ctx *cx, size_t req_off, const char *
     req_fn build = (req_fn)member(cx->p, req_off);
     pl_plugin_sink s;
     plh_sink_init(&s, 0, cx->cancel);
-    int rc = build(cx->p->instance, wire, o, &s);
+    int rc = build(cx->inst, wire, o, &s);
     pl_status st = PL_OK;
     if (rc != 0)
         st = plh_call_fail_sink(cx->h, cx->call, cx->p, cx->op->name, &s);
@@ -195,7 +215,7 @@ pl_status plh_classify(const plh_call_ctx *cx, const pln_response *r)
     pl_plugin_sink s;
     plh_sink_init(&s, 0, cx->cancel);
     if (PLH_HAS(cx->p, classify_error)) {
-        cx->p->vt->classify_error(cx->p->instance, &v, &s);
+        cx->p->vt->classify_error(cx->inst, &v, &s);
         if (!s.failed)
             classify_by_status(r, &s);
     } else {
@@ -245,7 +265,7 @@ pl_status plh_parse_response(const plh_call_ctx *cx, const pln_response *r, char
     plh_sink_init(&s, (size_t)cx->p->conf->limits.max_output_bytes, cx->cancel);
     parse_fn parse = (parse_fn)member(cx->p, cx->op->parse_off);
     pl_status st;
-    if (parse(cx->p->instance, &v, &s) != 0)
+    if (parse(cx->inst, &v, &s) != 0)
         st = plh_call_fail_sink(cx->h, cx->call, cx->p, cx->op->name, &s);
     else
         st = plh_finish_output(cx, &s.out, out_json);
@@ -289,7 +309,7 @@ static pl_status run_direct(const plh_call_ctx *cx, const char *wire, char **out
     pl_plugin_sink s;
     plh_sink_init(&s, (size_t)cx->p->conf->limits.max_output_bytes, cx->cancel);
     pl_status st;
-    if (fn(cx->p->instance, wire, &s) != 0)
+    if (fn(cx->inst, wire, &s) != 0)
         st = plh_call_fail_sink(cx->h, cx->call, cx->p, cx->op->name, &s);
     else if (cx->cancel && atomic_load(cx->cancel))
         st = plh_op_fail(cx, PL_E_CANCELLED, PL_ERROR_CANCELLED, "cancelled");
@@ -313,7 +333,7 @@ static pl_status run_op(pl_host *h, const char *name, plh_op_id op, const char *
     if (st != PL_OK)
         return st;
     pln_cancel none = 0;
-    plh_call_ctx cx = {h, p, call, call ? &call->cancel : &none, &ops[op]};
+    plh_call_ctx cx = {h, p, call, call ? &call->cancel : &none, &ops[op], NULL};
     if (!plh_op_supported(p, op))
         return plh_op_fail(&cx, PL_E_UNSUPPORTED, PL_ERROR_UNSUPPORTED,
                            "the provider does not implement this operation");
@@ -321,8 +341,11 @@ static pl_status run_op(pl_host *h, const char *name, plh_op_id op, const char *
     st = plh_wire_request(&cx, request_json, false, &wire);
     if (st != PL_OK)
         return st;
-    st = plh_op_sans_io(p, op) ? plh_run_sans_io(&cx, wire, out_json)
-                               : run_direct(&cx, wire, out_json);
+    st = plh_call_open(&cx, wire);
+    if (st == PL_OK)
+        st = plh_op_sans_io(p, op) ? plh_run_sans_io(&cx, wire, out_json)
+                                   : run_direct(&cx, wire, out_json);
+    plh_call_close(&cx);
     plu_free(wire);
     return st;
 }

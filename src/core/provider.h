@@ -23,9 +23,13 @@ typedef struct plh_call_ctx {
     pl_call *call;            /* may be NULL */
     const pln_cancel *cancel; /* never NULL */
     const plh_opdesc *op;
+    void *inst;               /* what the vtable members get (plh_call_open) */
 } plh_call_ctx;
 
 const plh_opdesc *plh_op(plh_op_id op);
+/* Open the call's plugin state (see plh_plugin.call_open) and close it. */
+pl_status plh_call_open(plh_call_ctx *cx, const char *wire);
+void plh_call_close(plh_call_ctx *cx);
 bool plh_op_sans_io(const plh_plugin *p, plh_op_id op);
 bool plh_op_supported(const plh_plugin *p, plh_op_id op);
 pl_status plh_provider_for(pl_host *h, const char *name, pl_call *call, plh_plugin **out);

@@ -61,8 +61,8 @@ static void set_failed(plh_plugin *p, pl_status st, const char *msg)
     p->info.status = st;
 }
 
-/* Backends other than native arrive with later releases of plinth; until
-** then such an entry fails to load with a message that says so. */
+/* The process backend arrives with a later release of plinth; until then
+** such an entry fails to load with a message that says so. */
 static pl_status load_one(plh_plugin *p, pl_err *err)
 {
     const plc_plugin *c = p->conf;
@@ -71,6 +71,8 @@ static pl_status load_one(plh_plugin *p, pl_err *err)
                         "downloading plugins (%s) is not supported by this plinth yet; "
                         "use a local path",
                         c->path);
+    if (p->info.backend == PL_BACKEND_WASM)
+        return plh_wasm_load(p, err);
     if (p->info.backend != PL_BACKEND_NATIVE)
         return plu_errf(err, PL_E_UNSUPPORTED, &c->loc,
                         "the %s backend is not supported by this plinth yet",
@@ -128,6 +130,8 @@ void plh_registry_unload(pl_host *h)
     for (size_t i = h->n_plugins; i-- > 0;) {
         plh_plugin *p = &h->plugins[i];
         plh_native_unload(p);
+        if (p->backend_free)
+            p->backend_free(p);
         json_decref(p->config);
         for (size_t k = 0; k < p->n_allowed; k++)
             plu_free(p->allowed[k]);

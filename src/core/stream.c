@@ -282,7 +282,11 @@ static pl_status http_stream(stream_state *s, pl_plugin_http_out *o)
     plh_policy(cx->p, &pol);
     pln_response r;
     pln_response_init(&r);
-    pln_framing fr = cx->p->vt->stream_framing == PL_PLUGIN_FRAMING_NDJSON ? PLN_NDJSON : PLN_SSE;
+    static const pln_framing framings[] = { [PL_PLUGIN_FRAMING_SSE] = PLN_SSE,
+                                            [PL_PLUGIN_FRAMING_NDJSON] = PLN_NDJSON,
+                                            [PL_PLUGIN_FRAMING_RAW] = PLN_RAW };
+    uint32_t f = cx->p->vt->stream_framing;
+    pln_framing fr = f <= PL_PLUGIN_FRAMING_RAW ? framings[f] : PLN_SSE;
     pl_status st = pln_stream(client, &o->req, &pol, fr, cx->cancel, on_event, s, &r, &e);
     if (cx->call)
         cx->call->attempts = r.attempts;
@@ -305,7 +309,7 @@ static pl_status run_parser(stream_state *s, const char *wire)
     pl_plugin_http_out o;
     plh_http_out_init(&o);
     pl_status st = plh_build_request(cx, offsetof(pl_plugin_vtable, chat_request), wire, &o);
-    if (st == PL_OK && vt->stream_start(cx->p->instance, wire, &s->parser, &s->sink) != 0)
+    if (st == PL_OK && vt->stream_start(cx->inst, wire, &s->parser, &s->sink) != 0)
         st = plh_call_fail_sink(cx->h, cx->call, cx->p, "chat stream", &s->sink);
     else if (st == PL_OK)
         st = http_stream(s, &o);
@@ -322,7 +326,7 @@ static pl_status run_parser(stream_state *s, const char *wire)
 static pl_status run_direct(stream_state *s, const char *wire)
 {
     const plh_call_ctx *cx = s->cx;
-    if (cx->p->vt->chat(cx->p->instance, wire, &s->sink) != 0 && !s->bad && !s->stopped)
+    if (cx->p->vt->chat(cx->inst, wire, &s->sink) != 0 && !s->bad && !s->stopped)
         return plh_call_fail_sink(cx->h, cx->call, cx->p, "chat stream", &s->sink);
     return PL_OK;
 }
@@ -359,7 +363,7 @@ PL_API pl_status pl_chat_stream(pl_host *host, const char *provider, const char 
     if (st != PL_OK)
         return st;
     pln_cancel none = 0;
-    plh_call_ctx cx = {host, p, call, call ? &call->cancel : &none, plh_op(PLH_OP_CHAT)};
+    plh_call_ctx cx = {host, p, call, call ? &call->cancel : &none, plh_op(PLH_OP_CHAT), NULL};
     bool replay = !has_parser(p) && plh_op_sans_io(p, PLH_OP_CHAT);
     char *wire = NULL;
     st = plh_wire_request(&cx, request_json, !replay, &wire);
@@ -371,7 +375,11 @@ PL_API pl_status pl_chat_stream(pl_host *host, const char *provider, const char 
     plh_sink_init(&s.sink, (size_t)p->conf->limits.max_output_bytes, cx.cancel);
     s.sink.on_chunk = on_chunk_json;
     s.sink.chunk_ud = &s;
-    st = replay ? run_replay(&s, wire) : has_parser(p) ? run_parser(&s, wire) : run_direct(&s, wire);
+    st = plh_call_open(&cx, wire);
+    if (st == PL_OK)
+        st = replay ? run_replay(&s, wire)
+             : has_parser(p) ? run_parser(&s, wire) : run_direct(&s, wire);
+    plh_call_close(&cx);
     st = conclude(&s, st);
     if (st == PL_OK) {
         ensure_done(&s);

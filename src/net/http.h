@@ -111,8 +111,9 @@ void pln_client_free(pln_client *c);
 pl_status pln_send(pln_client *c, const pln_request *req, const pln_policy *pol,
                    const pln_cancel *cancel, pln_response *resp, pl_err *err);
 
-/* Framing of a streaming body. */
-typedef enum pln_framing { PLN_SSE, PLN_NDJSON } pln_framing;
+/* Framing of a streaming body. PLN_RAW hands over the bytes as they
+** arrive (for plugins that parse the stream themselves). */
+typedef enum pln_framing { PLN_SSE, PLN_NDJSON, PLN_RAW } pln_framing;
 
 /* Called once per SSE event (its data lines joined with "\n"; comments
 ** and events without data are skipped) or NDJSON line (without the line
@@ -126,7 +127,7 @@ typedef int (*pln_event_fn)(void *ud, const char *event, const char *data, size_
 ** Send a request whose 2xx response is a stream. Retries happen only
 ** before the first event was delivered. A non-2xx answer is read whole
 ** into resp->body (no events) and PL_OK is returned, as for pln_send.
-** So is a 2xx answer to an SSE request whose Content-Type is JSON
+** So is a 2xx answer to an SSE (or raw) request whose Content-Type is JSON
 ** (application/json, or a +json type): a server that does not stream, or a
 ** gateway that reports an error with a 200, sends one JSON document, which
 ** SSE framing would silently read as no events at all. resp->streamed is

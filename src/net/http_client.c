@@ -252,14 +252,15 @@ static bool is_json_type(const char *ct)
 }
 
 /* Is this body the stream that was asked for? Only a 2xx one, and for SSE
-** not one labelled JSON (see pln_stream in http.h). Any other label is
-** read as asked: servers label streams loosely (text/plain, none). NDJSON
-** needs no such rule, since one JSON document is one NDJSON line. */
+** (and raw streams, which are SSE or NDJSON the plugin reads itself) not
+** one labelled JSON (see pln_stream in http.h). Any other label is read as
+** asked: servers label streams loosely (text/plain, none). NDJSON needs no
+** such rule, since one JSON document is one NDJSON line. */
 static bool body_is_stream(const call *k, long code)
 {
     if (!k->streaming || code < 200 || code > 299)
         return false;
-    return k->framing != PLN_SSE ||
+    return k->framing == PLN_NDJSON ||
            !is_json_type(pln_response_header(k->resp, "content-type"));
 }
 

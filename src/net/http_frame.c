@@ -119,8 +119,23 @@ static size_t find_eol(const pln_framer *f, const char *p, size_t n)
     return n;
 }
 
+/* Raw framing: every chunk is an event (copied, so that it is
+** NUL-terminated as the event function is promised). */
+static int raw_chunk(pln_framer *f, const char *p, size_t n, pln_event_fn fn, void *ud)
+{
+    if (!n)
+        return 0;
+    f->data.len = 0;
+    if (plu_buf_append(&f->data, p, n))
+        return -1;
+    f->n_events++;
+    return fn(ud, NULL, f->data.data, n) ? 1 : 0;
+}
+
 int pln_framer_feed(pln_framer *f, const char *p, size_t n, pln_event_fn fn, void *ud)
 {
+    if (f->kind == PLN_RAW)
+        return raw_chunk(f, p, n, fn, ud);
     if (!f->started && n) {
         /* A UTF-8 BOM may open an event stream; it is not data. The three
         ** bytes may themselves arrive split, so they are matched as they come. */

@@ -1,5 +1,5 @@
 /*
-** text.c — small text helpers: did-you-mean suggestions and UTF-8.
+** text.c — small text helpers: did-you-mean suggestions, UTF-8, base64.
 */
 #include <ctype.h>
 #include <string.h>
@@ -130,5 +130,73 @@ char *plu_shown(char *out, size_t max, const char *s, size_t n)
         k += 3;
     }
     out[k] = '\0';
+    return out;
+}
+
+/* ---- base64 ---------------------------------------------------------------- */
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *plu_base64_encode(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    char *out = plu_malloc((len + 2) / 3 * 4 + 1);
+    if (!out)
+        return NULL;
+    char *w = out;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < len)
+            v |= p[i + 2];
+        *w++ = b64_alphabet[v >> 18 & 63];
+        *w++ = b64_alphabet[v >> 12 & 63];
+        *w++ = i + 1 < len ? b64_alphabet[v >> 6 & 63] : '=';
+        *w++ = i + 2 < len ? b64_alphabet[v & 63] : '=';
+    }
+    *w = '\0';
+    return out;
+}
+
+static int b64_value(char c)
+{
+    const char *at = c ? strchr(b64_alphabet, c) : NULL;
+    return at ? (int)(at - b64_alphabet) : -1;
+}
+
+void *plu_base64_decode(const char *text, size_t n, size_t *len)
+{
+    while (n && text[n - 1] == '=')
+        n--;
+    if (n % 4 == 1)
+        return NULL;
+    unsigned char *out = plu_malloc(n / 4 * 3 + 3);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    uint32_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_value(text[i]);
+        if (v < 0) {
+            plu_free(out);
+            return NULL;
+        }
+        acc = acc << 6 | (uint32_t)v;
+        if (i % 4 == 3) {
+            out[k++] = (unsigned char)(acc >> 16);
+            out[k++] = (unsigned char)(acc >> 8);
+            out[k++] = (unsigned char)acc;
+            acc = 0;
+        }
+    }
+    if (n % 4 == 2)
+        out[k++] = (unsigned char)(acc >> 4);
+    else if (n % 4 == 3) {
+        out[k++] = (unsigned char)(acc >> 10);
+        out[k++] = (unsigned char)(acc >> 2);
+    }
+    *len = k;
     return out;
 }

@@ -17,6 +17,13 @@
 #  define PLU_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #  define PLU_PRINTF(f, a)
+/* ---- base64 (RFC 4648, with padding) -------------------------------------
+** plu_base64_encode: a NUL-terminated string to plu_free, NULL on out of
+** memory. plu_base64_decode: the bytes (plu_free; *len set), or NULL when
+** the text is not base64 or memory runs out. */
+char *plu_base64_encode(const void *data, size_t len);
+void *plu_base64_decode(const char *text, size_t text_len, size_t *len);
+
 #endif
 
 /* ---- allocation ---------------------------------------------------------
@@ -129,5 +136,12 @@ size_t plu_utf8_seq(const unsigned char *s, size_t n);
 /* Encode code point cp (<= 0x10FFFF, not a surrogate) into out; returns the
 ** number of bytes (1..4), or 0 for an invalid code point. */
 size_t plu_utf8_encode(uint32_t cp, char out[4]);
+
+/* ---- base64 (RFC 4648, with padding) -------------------------------------
+** plu_base64_encode: a NUL-terminated string to plu_free, NULL on out of
+** memory. plu_base64_decode: the bytes (plu_free; *len set), or NULL when
+** the text is not base64 or memory runs out. */
+char *plu_base64_encode(const void *data, size_t len);
+void *plu_base64_decode(const char *text, size_t text_len, size_t *len);
 
 #endif

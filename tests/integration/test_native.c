@@ -160,7 +160,8 @@ Test(native, missing_files_and_other_backends_fail_alone)
     cr_assert_eq(info_of(h, "offline").state, PL_PLUGIN_READY);
     pl_plugin_info later = info_of(h, "later");
     cr_assert_eq(later.backend, PL_BACKEND_WASM);
-    cr_assert_eq(later.status, PL_E_UNSUPPORTED);
+    cr_assert_eq(later.state, PL_PLUGIN_FAILED);
+    cr_assert(strstr(later.error, "later.wasm"), "%s", later.error);
     pl_host_close(h);
     remove_config();
 }

@@ -26,7 +26,18 @@
 #include "plinth/plinth.h"
 #include "upstream.h"
 
-#define OPENAI_SO PL_PLUGIN_DIR "/native/openai.so"
+/* The same tests run against the native plugin and its Wasm build
+** (test_openai_wasm, built from this file with PL_OPENAI_WASM): a user must
+** not be able to tell the backends apart. */
+#ifdef PL_OPENAI_WASM
+#  define OPENAI_SO PL_PLUGIN_DIR "/wasm/openai.wasm"
+#  define SUITE openai_wasm
+#else
+#  define OPENAI_SO PL_PLUGIN_DIR "/native/openai.so"
+#  define SUITE openai
+#endif
+#define TEST(suite, name, ...) Test(suite, name, ##__VA_ARGS__)
+#define TEST_SUITE(suite, ...) TestSuite(suite, ##__VA_ARGS__)
 
 static upstream *U;
 static char dir[64], path[128];
@@ -48,7 +59,7 @@ static void stop(void)
         rmdir(dir);
 }
 
-TestSuite(openai, .init = start, .fini = stop, .timeout = 60);
+TEST_SUITE(SUITE, .init = start, .fini = stop, .timeout = 60);
 
 /* A configuration for provider "openai" at base_url, with more TOML lines
 ** for [providers.limits] and [providers.config]. */
@@ -122,7 +133,7 @@ static const char *str_at(const json_t *o, const char *key)
 
 /* ---- successful calls ------------------------------------------------- */
 
-Test(openai, chat_through_the_helpers)
+TEST(SUITE, chat_through_the_helpers)
 {
     pl_host *h = open_host(NULL, NULL);
     pl_request *r;
@@ -168,7 +179,7 @@ Test(openai, chat_through_the_helpers)
     pl_host_close(h);
 }
 
-Test(openai, per_call_overrides_reach_the_upstream)
+TEST(SUITE, per_call_overrides_reach_the_upstream)
 {
     pl_host *h = open_host(NULL, "api_key = \"sk-test\"\ntemperature = 0.5");
     char *out = NULL;
@@ -265,7 +276,7 @@ static int first(const seen *s, pl_chunk_kind k)
     return -1;
 }
 
-Test(openai, stream_delivers_chunks_in_order)
+TEST(SUITE, stream_delivers_chunks_in_order)
 {
     pl_host *h = open_host(NULL, NULL);
     char *req = user_request("one two three", false), *out = NULL;
@@ -305,7 +316,7 @@ Test(openai, stream_delivers_chunks_in_order)
     pl_host_close(h);
 }
 
-Test(openai, stream_tool_use_start_delta_complete)
+TEST(SUITE, stream_tool_use_start_delta_complete)
 {
     pl_host *h = open_host(NULL, NULL);
     char *req = user_request("What is the weather in Paris?", true), *out = NULL;
@@ -362,7 +373,7 @@ static void check_tool_round_trip_body(void)
     upstream_request_free(&rq);
 }
 
-Test(openai, tool_call_then_its_result)
+TEST(SUITE, tool_call_then_its_result)
 {
     pl_host *h = open_host(NULL, NULL);
     pl_request *r;
@@ -419,7 +430,7 @@ static json_t *vectors(const char *out, size_t n, size_t dims)
     return v;
 }
 
-Test(openai, embeddings_float_and_base64_agree)
+TEST(SUITE, embeddings_float_and_base64_agree)
 {
     pl_host *h = open_host(NULL, NULL);
     char *out = NULL;
@@ -452,7 +463,7 @@ Test(openai, embeddings_float_and_base64_agree)
     pl_host_close(h);
 }
 
-Test(openai, list_models_and_complete)
+TEST(SUITE, list_models_and_complete)
 {
     pl_host *h = open_host(NULL, NULL);
     char *out = NULL;
@@ -479,7 +490,7 @@ Test(openai, list_models_and_complete)
     pl_host_close(h);
 }
 
-Test(openai, api_key_from_the_named_variable_only)
+TEST(SUITE, api_key_from_the_named_variable_only)
 {
     upstream_set_api_key(U, "sk-from-env");
     setenv("PLINTH_TEST_OPENAI_KEY", "sk-from-env", 1);
@@ -511,7 +522,7 @@ static void *chat_many(void *arg)
     return NULL;
 }
 
-Test(openai, concurrent_calls)
+TEST(SUITE, concurrent_calls)
 {
     pl_host *h = open_host(NULL, NULL);
     pthread_t t[8];
@@ -542,7 +553,7 @@ static void expect_failure(const pl_call *c, pl_status got, pl_status st, pl_err
     cr_assert_str_eq(pl_call_error_message(c), msg);
 }
 
-Test(openai, unauthorized)
+TEST(SUITE, unauthorized)
 {
     upstream_set_api_key(U, "sk-the-right-one");
     pl_host *h = open_host(NULL, "api_key = \"sk-wrong\"");
@@ -567,7 +578,7 @@ Test(openai, unauthorized)
     pl_host_close(h);
 }
 
-Test(openai, rate_limited_retries_are_bounded)
+TEST(SUITE, rate_limited_retries_are_bounded)
 {
     pl_host *h = open_host(NULL, NULL);
     char *req = user_request("hello", false), *out = NULL;
@@ -585,7 +596,7 @@ Test(openai, rate_limited_retries_are_bounded)
     pl_host_close(h);
 }
 
-Test(openai, rate_limited_with_a_wait_past_the_deadline)
+TEST(SUITE, rate_limited_with_a_wait_past_the_deadline)
 {
     pl_host *h = open_host("wall_timeout_ms = 5000", NULL);
     char *req = user_request("hello", false), *out = NULL;
@@ -610,7 +621,7 @@ Test(openai, rate_limited_with_a_wait_past_the_deadline)
     pl_host_close(h);
 }
 
-Test(openai, server_error_then_success)
+TEST(SUITE, server_error_then_success)
 {
     pl_host *h = open_host(NULL, NULL);
     char *req = user_request("hello", false), *out = NULL;
@@ -640,7 +651,7 @@ Test(openai, server_error_then_success)
     pl_host_close(h);
 }
 
-Test(openai, retries_follow_the_configuration)
+TEST(SUITE, retries_follow_the_configuration)
 {
     /* max_retries = 0: a 503 is answered at once, after one request. */
     pl_host *h = open_host("max_retries = 0", NULL);
@@ -668,7 +679,7 @@ Test(openai, retries_follow_the_configuration)
     pl_host_close(h);
 }
 
-Test(openai, malformed_json_from_the_upstream)
+TEST(SUITE, malformed_json_from_the_upstream)
 {
     pl_host *h = open_host(NULL, NULL);
     char *req = user_request("hello", false), *out = NULL;
@@ -713,7 +724,7 @@ Test(openai, malformed_json_from_the_upstream)
     pl_host_close(h);
 }
 
-Test(openai, stream_answered_with_one_json_reply)
+TEST(SUITE, stream_answered_with_one_json_reply)
 {
     pl_host *h = open_host(NULL, NULL);
     char *req = user_request("hello", false), *out = NULL;
@@ -761,7 +772,7 @@ static int dead_port(void)
     return ntohs(a.sin_port);
 }
 
-Test(openai, connection_refused)
+TEST(SUITE, connection_refused)
 {
     char base[64], want[256];
     int port = dead_port();
@@ -782,7 +793,7 @@ Test(openai, connection_refused)
     pl_host_close(h);
 }
 
-Test(openai, slower_than_the_timeout)
+TEST(SUITE, slower_than_the_timeout)
 {
     pl_host *h = open_host("wall_timeout_ms = 300", NULL);
     char *req = user_request("hello", false), *out = NULL;
@@ -803,7 +814,7 @@ Test(openai, slower_than_the_timeout)
     pl_host_close(h);
 }
 
-Test(openai, stream_cut_in_the_middle)
+TEST(SUITE, stream_cut_in_the_middle)
 {
     pl_host *h = open_host(NULL, NULL);
     char *req = user_request("a long enough sentence to stream", false);
@@ -826,7 +837,7 @@ Test(openai, stream_cut_in_the_middle)
     pl_host_close(h);
 }
 
-Test(openai, host_outside_the_allow_list_gets_nothing)
+TEST(SUITE, host_outside_the_allow_list_gets_nothing)
 {
     upstream *other = upstream_start();
     cr_assert_not_null(other);
@@ -900,7 +911,7 @@ static pl_status chat_cancelled(pl_host *h, pl_call *c, bool stream, seen *s)
     return st;
 }
 
-Test(openai, cancel_from_another_thread)
+TEST(SUITE, cancel_from_another_thread)
 {
     pl_host *h = open_host("wall_timeout_ms = 60000", NULL);
     pl_call *c = new_call();
@@ -968,7 +979,7 @@ static int cancel_after_two(void *user, const pl_chunk *c)
     return 0;
 }
 
-Test(openai, cancel_a_stream_mid_way_from_another_thread)
+TEST(SUITE, cancel_a_stream_mid_way_from_another_thread)
 {
     pl_host *h = open_host(NULL, NULL);
     handover ho = {.call = new_call()};
