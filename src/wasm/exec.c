@@ -1052,7 +1052,7 @@ plw_trap_kind plw_exec_call(plw_exec *ex, const plw_func *fn, plw_cell *fp)
     ex->top = saved_top;
     if (r) {
         ex->trap_ip = NULL;
-        return cx.exited ? PLW_TRAP_EXIT : PLW_TRAP_HOST;
+        return cx.exited ? PLW_TRAP_EXIT : cx.ended ? cx.ended : PLW_TRAP_HOST;
     }
     return PLW_TRAP_NONE;
 }

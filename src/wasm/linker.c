@@ -200,3 +200,16 @@ void plw_host_interrupt(plw_host_ctx *cx)
     if (cx->ex->interrupt)
         atomic_store_explicit(cx->ex->interrupt, 1, memory_order_relaxed);
 }
+
+bool plw_host_interrupted(plw_host_ctx *cx)
+{
+    const plw_exec *ex = cx->ex;
+    return (ex->interrupt && atomic_load_explicit(ex->interrupt, memory_order_relaxed)) ||
+           (ex->cancel && atomic_load_explicit(ex->cancel, memory_order_relaxed));
+}
+
+int plw_host_end(plw_host_ctx *cx, plw_trap_kind why)
+{
+    cx->ended = why == PLW_TRAP_TIMEOUT ? PLW_TRAP_TIMEOUT : PLW_TRAP_INTERRUPTED;
+    return -1;
+}

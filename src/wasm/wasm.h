@@ -123,6 +123,28 @@ bool plw_module_export(const plw_module *m, size_t i, plw_extern_info *out);
 /* Custom section by name (the first one); NULL when there is none. */
 const uint8_t *plw_module_custom(const plw_module *m, const char *name, size_t *len);
 
+/* Why a call stopped (plw_call_info.trap). */
+typedef enum plw_trap_kind {
+    PLW_TRAP_NONE = 0,
+    PLW_TRAP_UNREACHABLE,
+    PLW_TRAP_DIV_ZERO,        /* integer divide by zero */
+    PLW_TRAP_INT_OVERFLOW,    /* integer overflow */
+    PLW_TRAP_INVALID_CONV,    /* invalid conversion to integer */
+    PLW_TRAP_OOB_MEMORY,      /* out of bounds memory access */
+    PLW_TRAP_OOB_TABLE,       /* out of bounds table access */
+    PLW_TRAP_UNDEF_ELEM,      /* undefined element: call_indirect past the table's end */
+    PLW_TRAP_INDIRECT_TYPE,   /* indirect call type mismatch */
+    PLW_TRAP_UNINIT_ELEM,     /* uninitialized element */
+    PLW_TRAP_NULL_REF,        /* null reference (null function) */
+    PLW_TRAP_STACK,           /* call stack exhausted */
+    PLW_TRAP_FUEL,            /* fuel exhausted */
+    PLW_TRAP_TIMEOUT,         /* the deadline passed */
+    PLW_TRAP_INTERRUPTED,     /* plw_instance_interrupt */
+    PLW_TRAP_HOST,            /* a host function failed */
+    PLW_TRAP_EXIT,            /* a host function ended the call (proc_exit) */
+    PLW_TRAP__COUNT
+} plw_trap_kind;
+
 /* ---- host functions and linking -------------------------------------------- */
 
 /*
@@ -173,6 +195,13 @@ uint64_t plw_host_time_left(plw_host_ctx *cx);
 /* Ask the running call to stop at its next check; for host functions that
 ** noticed a cancellation. */
 void plw_host_interrupt(plw_host_ctx *cx);
+/* Has the call been asked to stop (plw_instance_interrupt, the caller's
+** cancel flag)? For host functions that wait: poll it between slices. */
+bool plw_host_interrupted(plw_host_ctx *cx);
+/* End the call now with a limit's trap (PLW_TRAP_TIMEOUT when a wait ran
+** into the deadline, PLW_TRAP_INTERRUPTED); returns the value the host
+** function must return. */
+int plw_host_end(plw_host_ctx *cx, plw_trap_kind why);
 
 /* ---- instances ----------------------------------------------------------- */
 
@@ -246,26 +275,6 @@ void plw_instance_interrupt(plw_instance *inst);
 
 /* ---- calls ------------------------------------------------------------------ */
 
-typedef enum plw_trap_kind {
-    PLW_TRAP_NONE = 0,
-    PLW_TRAP_UNREACHABLE,
-    PLW_TRAP_DIV_ZERO,        /* integer divide by zero */
-    PLW_TRAP_INT_OVERFLOW,    /* integer overflow */
-    PLW_TRAP_INVALID_CONV,    /* invalid conversion to integer */
-    PLW_TRAP_OOB_MEMORY,      /* out of bounds memory access */
-    PLW_TRAP_OOB_TABLE,       /* out of bounds table access */
-    PLW_TRAP_UNDEF_ELEM,      /* undefined element: call_indirect past the table's end */
-    PLW_TRAP_INDIRECT_TYPE,   /* indirect call type mismatch */
-    PLW_TRAP_UNINIT_ELEM,     /* uninitialized element */
-    PLW_TRAP_NULL_REF,        /* null reference (null function) */
-    PLW_TRAP_STACK,           /* call stack exhausted */
-    PLW_TRAP_FUEL,            /* fuel exhausted */
-    PLW_TRAP_TIMEOUT,         /* the deadline passed */
-    PLW_TRAP_INTERRUPTED,     /* plw_instance_interrupt */
-    PLW_TRAP_HOST,            /* a host function failed */
-    PLW_TRAP_EXIT,            /* a host function ended the call (proc_exit) */
-    PLW_TRAP__COUNT
-} plw_trap_kind;
 
 /* The spec's wording: "out of bounds memory access", ... */
 const char *plw_trap_str(plw_trap_kind k);

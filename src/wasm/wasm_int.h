@@ -228,6 +228,7 @@ struct plw_host_ctx {
     const plw_func *fn;
     plw_cell *top;               /* first slot past the host function's cells */
     bool exited;                 /* plw_host_exit was called */
+    plw_trap_kind ended;         /* plw_host_end's trap, or NONE */
 };
 
 /* Tables, memories and globals are owned by the instance that defined

@@ -676,16 +676,15 @@ Test(wasi, poll_fd_and_absolute_clock)
 
 Test(wasi, sleep_bounded_by_deadline)
 {
-    /* The sleep ends at the call's deadline; the program goes on until the
-    ** engine's next check, which stops it. */
+    /* A sleep that runs into the call's deadline ends the call there with a
+    ** timeout: the program never sees its sleep cut short. */
     run_result r = run(&(run_spec){ .args = ARGS("sleep", "10000", "+", "spin"),
                                     .timeout_ns = 200000000u });
     cr_expect_eq(r.st, PL_E_LIMIT, "status %d: %s", r.st, r.msg);
     cr_expect_eq(r.trap, PLW_TRAP_TIMEOUT);
     cr_expect(r.ms >= 150 && r.ms < 3000, "the call took %.1f ms", r.ms);
-    long long el = -1;
-    cr_expect_eq(sscanf(r.out, "sleep: rc=%*d elapsed_ms=%lld", &el), 1, "%s", r.out);
-    cr_expect(el >= 150 && el < 3000, "slept %lld ms", el);
+    cr_expect_null(strstr(r.out, "sleep: rc="), "the program went on after its sleep: %s",
+                   r.out);
     done(&r);
 }
 

@@ -5,9 +5,8 @@
 ** poll_oneoff: every descriptor a program can hold is always ready (stdio
 ** is memory, host descriptors are regular files), so fd_read / fd_write
 ** subscriptions report at once and only clocks ever wait. A wait never
-** outlasts the call's deadline (plw_host_time_left): when the deadline
-** comes first the call returns with no events and the engine stops the
-** program at its next check.
+** outlasts the call's deadline (plw_host_time_left) or an interrupt
+** (looked at every 10 ms): either ends the call at once with its trap.
 */
 #include <errno.h>
 #include <sched.h>
@@ -94,19 +93,30 @@ static void put_event(uint8_t *ev, const uint8_t *s, const sub_result *r)
     }
 }
 
-/* Sleep until `deadline` (monotonic ns), or until the call's time is up. */
-static void wait_until(plwasi_cx *c, uint64_t deadline)
+#define WAIT_SLICE_NS 10000000u /* how often a wait looks at interrupts */
+
+/* Sleep until `deadline` (monotonic ns). A wait that the call's deadline or
+** an interrupt cuts short ends the whole call (the trap to return), so a
+** program never sees its sleep silently shortened. */
+static plw_trap_kind wait_until(plwasi_cx *c, uint64_t deadline)
 {
     uint64_t left = plw_host_time_left(c->cx);
     uint64_t now = now_of(CLOCK_MONOTONIC);
-    if (left != UINT64_MAX && sat_add(now, left) < deadline)
+    bool cut = left != UINT64_MAX && sat_add(now, left) < deadline;
+    if (cut)
         deadline = sat_add(now, left);
-    if (deadline > (uint64_t)INT64_MAX)
-        deadline = (uint64_t)INT64_MAX;
-    struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
-                           .tv_nsec = (long)(deadline % 1000000000u) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
+    for (;;) {
+        if (plw_host_interrupted(c->cx))
+            return PLW_TRAP_INTERRUPTED;
+        now = now_of(CLOCK_MONOTONIC);
+        if (now >= deadline)
+            return cut ? PLW_TRAP_TIMEOUT : PLW_TRAP_NONE;
+        uint64_t until = deadline - now > WAIT_SLICE_NS ? now + WAIT_SLICE_NS : deadline;
+        struct timespec ts = { .tv_sec = (time_t)(until / 1000000000u),
+                               .tv_nsec = (long)(until % 1000000000u) };
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+            ;
+    }
 }
 
 /* Evaluate every subscription; the number of ready ones. */
@@ -153,7 +163,12 @@ static int poll_oneoff(plwasi_cx *c, const plw_cell *a)
     memcpy(subs, in, (size_t)n * PLWASI_SUB_SIZE);
     uint64_t earliest;
     if (evaluate(c->w, subs, n, res, &earliest) == 0 && earliest != UINT64_MAX) {
-        wait_until(c, earliest);
+        plw_trap_kind stop = wait_until(c, earliest);
+        if (stop) {
+            plu_free(subs);
+            plu_free(res);
+            return plw_host_end(c->cx, stop);
+        }
         uint64_t now = now_of(CLOCK_MONOTONIC);
         for (uint32_t i = 0; i < n; i++)
             res[i].ready = subs[(size_t)i * PLWASI_SUB_SIZE + 8] == EV_CLOCK &&
