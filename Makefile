@@ -19,11 +19,15 @@ build: deps
 
 # plinth's main job on the bundled example, offline: check the
 # configuration, load and list its plugins, stream a chat through the
-# offline provider.
+# offline provider (native, then the same provider as a sandboxed Wasm
+# module), and call a Wasm tool.
 run: build
 	./$(RUN_DIR)/cli/plinth config check $(EXAMPLE)
 	./$(RUN_DIR)/cli/plinth plugins --config $(EXAMPLE)
 	./$(RUN_DIR)/cli/plinth chat offline --config $(EXAMPLE) --stream "Hello plinth, stream me a reply"
+	./$(RUN_DIR)/cli/plinth chat offline-wasm --config $(EXAMPLE) --stream "Hello from the Wasm sandbox"
+	./$(RUN_DIR)/cli/plinth tools calculator --config $(EXAMPLE)
+	./$(RUN_DIR)/cli/plinth tool calculator calculate '{"expression": "(2 + 3) * 4 ^ 0.5"}' --config $(EXAMPLE)
 
 # The CI build: clang-19, -Werror, ASan + UBSan, fault injection and the
 # libFuzzer targets, all in one tree so one ctest runs everything.
@@ -41,6 +45,7 @@ bench: build
 	./$(RUN_DIR)/bench/bench_config_parse
 	./$(RUN_DIR)/bench/bench_provider_overhead
 	./$(RUN_DIR)/bench/bench_provider_throughput
+	./$(RUN_DIR)/bench/wasm/bench_wasm
 
 clean:
 	rm -rf $(RUN_DIR) $(TEST_DIR)

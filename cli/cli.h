@@ -92,5 +92,8 @@ int cli_manifest(int argc, char **argv);
 int cli_schema(int argc, char **argv);
 int cli_wasm(int argc, char **argv);
 int cli_call(int argc, char **argv);
+int cli_tools(int argc, char **argv);
+int cli_tool(int argc, char **argv);
+int cli_invoke(int argc, char **argv);
 
 #endif

@@ -436,22 +436,44 @@ static int call_file(const call_args *a)
     return code;
 }
 
-/*
-** A configured plugin, by name. This is where `pl_plugin_call(host, name,
-** func, ...)` plugs in, as call_file does for a file: read_input(), open
-** the host on a->host_config (NULL: the usual lookup) with pl_host_open,
-** call a->func with the input and a->opts' per-call options, print the
-** output with write_output() and map a failure with call_exit_code().
-** Until then a name is refused, before any input is read.
-*/
+/* A configured plugin, by name: the host's limits, grants and pool apply,
+** so --config here names the host configuration (else the usual lookup)
+** and the per-call options of a file (--allow-host, ...) are refused. */
 static int call_named(const call_args *a)
 {
-    fprintf(stderr,
-            "plinth call: '%s' is not a .wasm file\n"
-            "(give the path of a plugin file, such as ./%s.wasm; calling a configured plugin "
-            "by name is not available yet)\n",
-            a->target, a->target);
-    return CLI_USAGE;
+    if (a->n_config || a->n_hosts || a->n_paths)
+        return cli_usage_error("call: a configured plugin gets its config, hosts and paths "
+                               "from the host configuration; --config KEY=VALUE, "
+                               "--allow-host and --allow-path are for .wasm files");
+    const char *in;
+    size_t len;
+    char *owned;
+    int code = read_input(a, &in, &len, &owned);
+    if (code != CLI_OK)
+        return code;
+    char err[2048];
+    pl_host *h = NULL;
+    pl_status st = pl_host_open(a->host_config, &h, err, sizeof err);
+    if (st != PL_OK) {
+        free(owned);
+        return cli_fail(st, err);
+    }
+    pl_call *call = NULL;
+    pl_call_new(&call);
+    void *out = NULL;
+    size_t out_len = 0;
+    st = pl_plugin_call(h, a->target, a->func, in, len, call, &out, &out_len);
+    free(owned);
+    if (st == PL_OK)
+        code = write_output(out, out_len);
+    else {
+        fprintf(stderr, "plinth: %s\n", pl_call_error_message(call));
+        code = call_exit_code(st);
+    }
+    pl_free(out);
+    pl_call_free(call);
+    pl_host_close(h);
+    return code;
 }
 
 int cli_call(int argc, char **argv)

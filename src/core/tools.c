@@ -40,13 +40,12 @@ static pl_status check_kind(plh_wasm *w, pl_err *err)
                     w->p->info.location, k, plc_plugin_kind_name(w->p->conf->kind));
 }
 
+/* A plugin without plinth's tool ABI is a plain Extism plugin: it loads,
+** and its functions are called by name (pl_plugin_call, plinth call). */
 pl_status plh_tool_describe(plh_wasm *w, pl_err *err)
 {
-    if (!plh_wasm_has(w, "plinth_describe") || !plh_wasm_has(w, "plinth_invoke"))
-        return plu_errf(err, PL_E_ABI, NULL,
-                        "%s is not a plinth %s plugin: it must export plinth_describe and "
-                        "plinth_invoke (docs/plugin-authors.md)",
-                        w->p->info.location, plc_plugin_kind_name(w->p->conf->kind));
+    if (!plh_wasm_has(w, "plinth_describe"))
+        return PL_OK;
     plh_slot *s = plh_wasm_acquire(w, err);
     if (!s)
         return PL_E_PLUGIN;
@@ -150,6 +149,13 @@ static pl_status run_export(pl_host *h, plh_plugin *p, const char *fn, const voi
 static pl_status invoke(pl_host *h, plh_plugin *p, const char *method, json_t *params,
                         pl_call *call, char **out_json)
 {
+    if (!plh_wasm_has(p->backend, "plinth_invoke")) {
+        char msg[PL_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "plugin '%s' does not implement plinth's tool ABI "
+                                  "(plinth_invoke): call its functions by name instead",
+                 p->info.name);
+        return plh_call_fail(h, call, PL_E_UNSUPPORTED, PL_ERROR_UNSUPPORTED, msg);
+    }
     json_t *in = json_pack("{ssso}", "method", method, "params",
                            params ? json_incref(params) : json_object());
     char *text = in ? json_dumps(in, JSON_COMPACT) : NULL;
