@@ -273,12 +273,22 @@ Test(cli_call, files_that_are_not_plugins)
     cr_assert(strstr(R.err, "magic header"), "%s", R.err);
 }
 
-Test(cli_call, a_name_is_not_a_file_yet)
+/* Not a path: the name of a plugin in the host configuration (an empty
+** one here), where the file options have no place. */
+Test(cli_call, a_name_is_a_configured_plugin)
 {
-    PLINTH_RUN(&R, "call", "count_vowels", "count_vowels", "--input", "x");
+    char config[64];
+    snprintf(config, sizeof config, "/tmp/plinth-call-%d.toml", (int)getpid());
+    FILE *f = fopen(config, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    PLINTH_RUN(&R, "call", "count_vowels", "count_vowels", "--config", config, "--input", "x");
+    expect_fail(&R, 5, "plinth: no plugin named 'count_vowels' in the configuration\n");
+    PLINTH_RUN(&R, "call", "count_vowels", "count_vowels", "--config", config, "--allow-host",
+               "example.com");
+    unlink(config);
     expect_fail(&R, 2, NULL);
-    cr_assert(strncmp(R.err, "plinth call: 'count_vowels' is not a .wasm file\n", 48) == 0, "%s",
-              R.err);
+    cr_assert(strstr(R.err, "--allow-host and --allow-path are for .wasm files"), "%s", R.err);
 }
 
 Test(cli_call, usage_errors_exit_2)
