@@ -249,7 +249,7 @@ PL_API pl_status pl_tool_list(pl_host *host, const char *plugin, char **out_json
     if (st != PL_OK)
         return st;
     const json_t *tools = json_object_get(((plh_wasm *)p->backend)->describe, "tools");
-    *out_json = json_dumps(tools ? tools : json_array(), JSON_COMPACT);
+    *out_json = tools ? json_dumps(tools, JSON_COMPACT) : plu_strdup("[]");
     return *out_json ? PL_OK : plh_fail(host, PL_E_NOMEM, "out of memory");
 }
 
