@@ -11,6 +11,7 @@
 
 struct plw_link {
     char *module, *name;
+    uint32_t module_len, name_len;
     plw_extern_kind kind;
     plw_ftype type;          /* host functions */
     plw_host_fn fn;
@@ -19,11 +20,62 @@ struct plw_link {
     uint32_t index;
 };
 
+/* Links are found through a hash of module and name (open addressing,
+** at most half full), so instantiating a module with many imports does not
+** compare every import with every definition. */
 struct plw_linker {
     plu_arena arena;
     plw_link *links;
     uint32_t n, cap;
+    uint32_t *index;   /* link number + 1, 0 = empty */
+    uint32_t n_index;  /* a power of two */
 };
+
+static uint32_t hash_name(const char *module, size_t ml, const char *name, size_t nl)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over module, a separator, name */
+    for (size_t i = 0; i < ml; i++)
+        h = (h ^ (uint8_t)module[i]) * 16777619u;
+    h = (h ^ 0xffu) * 16777619u;
+    for (size_t i = 0; i < nl; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
+static bool same(const plw_link *k, const char *module, size_t ml, const char *name, size_t nl)
+{
+    return k->module_len == ml && k->name_len == nl && memcmp(k->module, module, ml) == 0 &&
+           memcmp(k->name, name, nl) == 0;
+}
+
+/* Put link i in the index; a later definition of a name replaces the earlier. */
+static void index_put(plw_linker *l, uint32_t i)
+{
+    const plw_link *k = &l->links[i];
+    uint32_t mask = l->n_index - 1;
+    for (uint32_t at = hash_name(k->module, k->module_len, k->name, k->name_len) & mask;;
+         at = (at + 1) & mask) {
+        uint32_t e = l->index[at];
+        if (!e || same(&l->links[e - 1], k->module, k->module_len, k->name, k->name_len)) {
+            l->index[at] = i + 1;
+            return;
+        }
+    }
+}
+
+static bool index_grow(plw_linker *l)
+{
+    uint32_t n = l->n_index ? l->n_index * 2 : 64;
+    uint32_t *ix = plu_calloc(n, sizeof *ix);
+    if (!ix)
+        return false;
+    plu_free(l->index);
+    l->index = ix;
+    l->n_index = n;
+    for (uint32_t i = 0; i < l->n; i++)
+        index_put(l, i);
+    return true;
+}
 
 pl_status plw_linker_new(plw_linker **out)
 {
@@ -40,6 +92,7 @@ void plw_linker_free(plw_linker *l)
     if (!l)
         return;
     plu_free(l->links);
+    plu_free(l->index);
     plu_arena_free(&l->arena);
     plu_free(l);
 }
@@ -58,11 +111,16 @@ static plw_link *add_link(plw_linker *l, const char *module, const char *name)
     }
     plw_link *k = &l->links[l->n];
     memset(k, 0, sizeof *k);
-    k->module = plu_arena_strndup(&l->arena, module, strlen(module));
-    k->name = plu_arena_strndup(&l->arena, name, strlen(name));
+    k->module_len = (uint32_t)strlen(module);
+    k->name_len = (uint32_t)strlen(name);
+    k->module = plu_arena_strndup(&l->arena, module, k->module_len);
+    k->name = plu_arena_strndup(&l->arena, name, k->name_len);
     if (!k->module || !k->name)
         return NULL;
+    if ((l->n + 1) * 2 > l->n_index && !index_grow(l))
+        return NULL;
     l->n++;
+    index_put(l, l->n - 1);
     return k;
 }
 
@@ -138,14 +196,18 @@ pl_status plw_linker_instance(plw_linker *l, const char *module, plw_instance *i
 /* The newest definition of module.name (names compared byte for byte). */
 const plw_link *plw_linker_find(const plw_linker *l, const plw_import *im)
 {
-    for (uint32_t i = l ? l->n : 0; i-- > 0;) {
-        const plw_link *k = &l->links[i];
-        if (strlen(k->module) == im->module_len && strlen(k->name) == im->name_len &&
-            memcmp(k->module, im->module, im->module_len) == 0 &&
-            memcmp(k->name, im->name, im->name_len) == 0)
+    if (!l || !l->n_index)
+        return NULL;
+    uint32_t mask = l->n_index - 1;
+    for (uint32_t at = hash_name(im->module, im->module_len, im->name, im->name_len) & mask;;
+         at = (at + 1) & mask) {
+        uint32_t e = l->index[at];
+        if (!e)
+            return NULL;
+        const plw_link *k = &l->links[e - 1];
+        if (same(k, im->module, im->module_len, im->name, im->name_len))
             return k;
     }
-    return NULL;
 }
 
 /* Accessors for instance.c, which keeps plw_link opaque. */
