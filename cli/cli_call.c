@@ -441,10 +441,14 @@ static int call_file(const call_args *a)
 ** and the per-call options of a file (--allow-host, ...) are refused. */
 static int call_named(const call_args *a)
 {
-    if (a->n_config || a->n_hosts || a->n_paths)
-        return cli_usage_error("call: a configured plugin gets its config, hosts and paths "
-                               "from the host configuration; --config KEY=VALUE, "
-                               "--allow-host and --allow-path are for .wasm files");
+    const pl_wasm_call_opts none = PL_WASM_CALL_OPTS_INIT;
+    if (a->n_config || a->n_hosts || a->n_paths || a->opts.wasi != none.wasi ||
+        a->opts.fuel != none.fuel || a->opts.mem_bytes != none.mem_bytes ||
+        a->opts.timeout_ms != none.timeout_ms || a->opts.log_level != none.log_level)
+        return cli_usage_error("call: a configured plugin gets its config, grants and limits "
+                               "from the host configuration; --config KEY=VALUE, --allow-host, "
+                               "--allow-path, --wasi, --fuel, --mem, --timeout and "
+                               "--log-level are for .wasm files");
     const char *in;
     size_t len;
     char *owned;
@@ -459,15 +463,17 @@ static int call_named(const call_args *a)
         return cli_fail(st, err);
     }
     pl_call *call = NULL;
-    pl_call_new(&call);
     void *out = NULL;
     size_t out_len = 0;
-    st = pl_plugin_call(h, a->target, a->func, in, len, call, &out, &out_len);
-    free(owned);
+    st = pl_call_new(&call);
     if (st == PL_OK)
+        st = pl_plugin_call(h, a->target, a->func, in, len, call, &out, &out_len);
+    free(owned);
+    if (st == PL_OK) {
         code = write_output(out, out_len);
-    else {
-        fprintf(stderr, "plinth: %s\n", pl_call_error_message(call));
+    } else {
+        const char *msg = call ? pl_call_error_message(call) : NULL;
+        fprintf(stderr, "plinth: %s\n", msg && *msg ? msg : pl_host_last_error(h));
         code = call_exit_code(st);
     }
     pl_free(out);
