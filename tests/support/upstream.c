@@ -1,5 +1,7 @@
 /*
-** upstream.c — the local OpenAI-speaking HTTP/1.1 server of upstream.h.
+** upstream.c — the local HTTP/1.1 server of upstream.h and its OpenAI
+** endpoints (the Anthropic and Ollama flavours are in upstream_anthropic.c
+** and upstream_ollama.c, on the up_ helpers at the end of this file).
 **
 ** One acceptor thread polls the listening socket and a wake pipe; each
 ** accepted connection gets a thread that reads requests (Content-Length
@@ -28,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "upstream.h"
+#include "upstream_int.h"
 
 #define LOG_KEEP 1024
 #define MAX_HEAD (64 * 1024)
@@ -48,6 +50,7 @@ typedef struct conn {
 enum { AUTH_ANY_BEARER, AUTH_NONE, AUTH_EXACT };
 
 struct upstream {
+    upstream_flavour flavour;
     int lfd, wake[2], port;
     char url[64];
     pthread_t acceptor;
@@ -67,14 +70,6 @@ struct upstream {
     upstream_request log[LOG_KEEP];
     size_t n_requests;
 };
-
-/* What one request is answered with, taken from the script under the lock. */
-typedef struct plan {
-    int fail_status;
-    char *retry_after, *fail_body;
-    int delay_ms, cut_after;
-    bool malformed;
-} plan;
 
 /* ---- memory and small helpers ------------------------------------------ */
 
@@ -100,11 +95,6 @@ static char *xstrdup_or_null(const char *s)
 {
     return s ? xstrndup(s, strlen(s)) : NULL;
 }
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
 
 static void sb_reserve(sbuf *b, size_t extra)
 {
@@ -477,14 +467,6 @@ static size_t piece_len(const char *s, size_t left)
         n++;
     return n;
 }
-
-typedef struct chat_in {
-    const char *model;
-    char *reply;           /* "You said: ..." */
-    const char *tool;      /* the tool to call, or NULL */
-    bool stream, include_usage;
-    size_t prompt_tokens, completion_tokens;
-} chat_in;
 
 static json_t *usage_obj(const chat_in *c)
 {
@@ -867,8 +849,11 @@ static bool auth_ok(upstream *u, const upstream_request *rq)
     snprintf(want, sizeof want, "Bearer %s", u->api_key ? u->api_key : "");
     pthread_mutex_unlock(&u->mu);
     const char *got = upstream_request_header(rq, "authorization");
+    const char *xkey = upstream_request_header(rq, "x-api-key");
     if (mode == AUTH_NONE)
         return true;
+    if (xkey && u->flavour == UPSTREAM_ANTHROPIC) /* the 0.x SDKs' form */
+        return mode == AUTH_EXACT ? strcmp(xkey, want + 7) == 0 : *xkey != '\0';
     if (!got)
         return false;
     if (mode == AUTH_EXACT)
@@ -926,6 +911,47 @@ static void delay(upstream *u, int ms)
     pthread_mutex_unlock(&u->mu);
 }
 
+/* The scripted failure: its body, or the flavour's error for the status. */
+static int fail_reply(const upstream *u, int fd, const plan *pl, bool keep)
+{
+    if (pl->fail_body)
+        return reply(fd, pl->fail_status, pl->retry_after, pl->fail_body, strlen(pl->fail_body),
+                     keep);
+    json_t *e = u->flavour == UPSTREAM_ANTHROPIC ? up_anthropic_error(pl->fail_status, NULL)
+                : u->flavour == UPSTREAM_OLLAMA  ? up_ollama_error(pl->fail_status, NULL)
+                                                 : error_for_status(pl->fail_status);
+    char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
+    json_decref(e);
+    int rc = reply(fd, pl->fail_status, pl->retry_after, s ? s : "{}", s ? strlen(s) : 2, keep);
+    free(s);
+    return rc;
+}
+
+static int openai_route(upstream *u, int fd, const upstream_request *rq, const plan *pl,
+                        bool keep)
+{
+    size_t plen = strcspn(rq->path, "?");
+    bool post = strcmp(rq->method, "POST") == 0;
+#define IS(p) (plen == sizeof(p) - 1 && memcmp(rq->path, p, plen) == 0)
+    if (strncmp(rq->path, "/v1/", 4) == 0 && !auth_ok(u, rq))
+        return reply_json(fd, 401,
+                          error_obj("You didn't provide an API key, or it is not the right one.",
+                                    "invalid_request_error", NULL, "invalid_api_key"),
+                          keep);
+    if (post && IS("/v1/chat/completions"))
+        return chat(fd, rq, pl, keep);
+    if (post && IS("/v1/completions"))
+        return completions(fd, rq, pl, keep);
+    if (post && IS("/v1/embeddings"))
+        return embeddings(fd, rq, pl, keep);
+    if (strcmp(rq->method, "GET") == 0 && IS("/v1/models"))
+        return models(fd, keep);
+#undef IS
+    char msg[300];
+    snprintf(msg, sizeof msg, "Unknown request URL: %s %.200s.", rq->method, rq->path);
+    return reply_json(fd, 404, error_obj(msg, "invalid_request_error", NULL, "unknown_url"), keep);
+}
+
 /* Answer one request; -1 when the connection must close afterwards. */
 static int handle(conn *c, const upstream_request *rq, bool keep)
 {
@@ -934,41 +960,15 @@ static int handle(conn *c, const upstream_request *rq, bool keep)
     take_plan(u, rq, &pl);
     if (pl.delay_ms > 0)
         delay(u, pl.delay_ms);
-    int fd = c->fd, rc;
-    size_t plen = strcspn(rq->path, "?");
-    bool post = strcmp(rq->method, "POST") == 0;
-#define IS(p) (plen == sizeof(p) - 1 && memcmp(rq->path, p, plen) == 0)
-    if (pl.fail_status) {
-        if (pl.fail_body) {
-            rc = reply(fd, pl.fail_status, pl.retry_after, pl.fail_body, strlen(pl.fail_body),
-                       keep);
-        } else {
-            json_t *e = error_for_status(pl.fail_status);
-            char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
-            json_decref(e);
-            rc = reply(fd, pl.fail_status, pl.retry_after, s ? s : "{}", s ? strlen(s) : 2, keep);
-            free(s);
-        }
-    } else if (strncmp(rq->path, "/v1/", 4) == 0 && !auth_ok(u, rq)) {
-        rc = reply_json(fd, 401,
-                        error_obj("You didn't provide an API key, or it is not the right one.",
-                                  "invalid_request_error", NULL, "invalid_api_key"),
-                        keep);
-    } else if (post && IS("/v1/chat/completions")) {
-        rc = chat(fd, rq, &pl, keep);
-    } else if (post && IS("/v1/completions")) {
-        rc = completions(fd, rq, &pl, keep);
-    } else if (post && IS("/v1/embeddings")) {
-        rc = embeddings(fd, rq, &pl, keep);
-    } else if (strcmp(rq->method, "GET") == 0 && IS("/v1/models")) {
-        rc = models(fd, keep);
-    } else {
-        char msg[300];
-        snprintf(msg, sizeof msg, "Unknown request URL: %s %.200s.", rq->method, rq->path);
-        rc = reply_json(fd, 404, error_obj(msg, "invalid_request_error", NULL, "unknown_url"),
-                        keep);
-    }
-#undef IS
+    int rc;
+    if (pl.fail_status)
+        rc = fail_reply(u, c->fd, &pl, keep);
+    else if (u->flavour == UPSTREAM_ANTHROPIC)
+        rc = up_anthropic_handle(c->fd, rq, &pl, keep, auth_ok(u, rq));
+    else if (u->flavour == UPSTREAM_OLLAMA)
+        rc = up_ollama_handle(c->fd, rq, &pl, keep);
+    else
+        rc = openai_route(u, c->fd, rq, &pl, keep);
     free(pl.retry_after);
     free(pl.fail_body);
     return rc;
@@ -1103,9 +1103,15 @@ static int listen_local(int *port)
 
 upstream *upstream_start(void)
 {
+    return upstream_start_as(UPSTREAM_OPENAI);
+}
+
+upstream *upstream_start_as(upstream_flavour flavour)
+{
     upstream *u = calloc(1, sizeof *u);
     if (!u)
         return NULL;
+    u->flavour = flavour;
     u->cut_after = -1;
     u->wake[0] = u->wake[1] = -1;
     u->lfd = listen_local(&u->port);
@@ -1263,3 +1269,76 @@ bool upstream_last_request(upstream *u, upstream_request *out)
     pthread_mutex_unlock(&u->mu);
     return n > 0 && upstream_request_at(u, n - 1, out);
 }
+
+/* ---- for the other flavours (upstream_int.h) ----------------------------- */
+
+void up_sb_add(sbuf *b, const void *p, size_t n) { sb_add(b, p, n); }
+
+int up_reply(int fd, int status, const char *retry_after, const char *body, size_t len,
+             bool keep)
+{
+    return reply(fd, status, retry_after, body, len, keep);
+}
+
+int up_reply_json(int fd, int status, json_t *obj, bool keep)
+{
+    return reply_json(fd, status, obj, keep);
+}
+
+size_t up_count_words(const char *s) { return count_words(s); }
+void up_content_text(json_t *content, sbuf *out) { content_text(content, out); }
+size_t up_piece_len(const char *s, size_t left) { return piece_len(s, left); }
+json_t *up_embedding(json_t *input, size_t dims, bool b64) { return embedding(input, dims, b64); }
+json_t *up_chat_read(json_t *root, chat_in *c, sbuf *text) { return chat_read(root, c, text); }
+
+json_t *up_load_object(const upstream_request *rq)
+{
+    json_t *root = json_loadb(rq->body, rq->body_len, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+int up_stream_begin(up_stream *s, int fd, const plan *pl, const char *content_type)
+{
+    *s = (up_stream){fd, pl, 0};
+    char h[256];
+    int n = snprintf(h, sizeof h,
+                     "HTTP/1.1 200 OK\r\ncontent-type: %s\r\ncache-control: no-cache\r\n"
+                     "connection: keep-alive\r\ntransfer-encoding: chunked\r\n\r\n",
+                     content_type);
+    return n > 0 && (size_t)n < sizeof h ? send_str(fd, h, (size_t)n) : -1;
+}
+
+int up_stream_send(up_stream *s, const char *bytes, size_t n)
+{
+    if (s->pl->cut_after >= 0 && s->sent >= s->pl->cut_after)
+        return -1;
+    char size[32];
+    int sn = snprintf(size, sizeof size, "%zx\r\n", n);
+    struct iovec v[3] = {{size, (size_t)sn}, {(void *)bytes, n}, {(void *)"\r\n", 2}};
+    if (send_iov(s->fd, v, 3))
+        return -1;
+    s->sent++;
+    return 0;
+}
+
+int up_stream_send_json(up_stream *s, const char *prefix, json_t *obj, const char *suffix)
+{
+    char *j = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    if (!j)
+        return -1;
+    sbuf b = {0};
+    sb_add(&b, prefix, strlen(prefix));
+    sb_add(&b, j, strlen(j));
+    sb_add(&b, suffix, strlen(suffix));
+    free(j);
+    int rc = up_stream_send(s, b.p, b.len);
+    free(b.p);
+    return rc;
+}
+
+int up_stream_end(up_stream *s) { return stream_end(s->fd); }

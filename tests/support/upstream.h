@@ -1,8 +1,9 @@
 /*
-** upstream.h — a local HTTP/1.1 server that answers like the OpenAI API,
-** for tests and benches. It listens on 127.0.0.1 on a port the kernel
-** picks, serves each connection on its own thread (keep-alive, pipelining,
-** Content-Length and chunked replies), and replies deterministically:
+** upstream.h — a local HTTP/1.1 server that answers like the OpenAI API
+** (or Anthropic's, or Ollama's), for tests and benches. It listens on
+** 127.0.0.1 on a port the kernel picks, serves each connection on its own
+** thread (keep-alive, pipelining, Content-Length and chunked replies), and
+** replies deterministically:
 **
 **   POST /v1/chat/completions  "You said: <last user message text>"; when
 **        the request has tools and that text contains "weather", a call to
@@ -25,6 +26,33 @@
 **
 ** Errors use {"error":{"message","type","param","code"}}. Requests under
 ** /v1/ need an Authorization header (see upstream_set_api_key).
+**
+** upstream_start_as(UPSTREAM_ANTHROPIC) answers like the Anthropic
+** Messages API instead (shared/docs/peers.md §2), with the same replies:
+**   POST /v1/messages  needs anthropic-version, max_tokens and a key (x-api-key
+**        or Authorization: Bearer, as the 0.x and 1.x SDKs send it).
+**        "You said: ..." as a text block, a tool_use block (toolu_1,
+**        input {"city":"Paris"}) when tools are offered and the text says
+**        "weather", "The tool said: ..." after a tool_result block.
+**        "stream": true answers the recorded named events: message_start,
+**        content_block_start, ping, content_block_delta (text_delta pieces,
+**        or input_json_delta fragments), content_block_stop, message_delta
+**        (stop_reason, usage.output_tokens), message_stop; no [DONE].
+**   GET  /v1/models    {"data":[{"type":"model","id":"claude-fake",...}],...}
+**   Errors: {"type":"error","error":{"type","message"}}.
+** upstream_start_as(UPSTREAM_OLLAMA) answers like Ollama (no key):
+**   POST /api/chat     the same replies; NDJSON lines {"model","created_at",
+**        "message":{"role","content"},"done":false} and a last line with
+**        done:true, done_reason and the counts (prompt_eval_count,
+**        eval_count); tool calls as message.tool_calls [{"function":
+**        {"name","arguments":{object}}}]; "stream": false (Ollama streams
+**        unless told not to) answers the final object whole.
+**   POST /api/generate "You said: <prompt>" in "response" (streams alike).
+**   POST /api/embed    {"model","embeddings":[[8 numbers]]} per input.
+**   GET  /api/tags     {"models":[{"name":"fake:latest",...}]}.
+**   Errors: {"error":"message"}.
+** Scripted failures, delays, cuts and malformed replies apply to every
+** flavour, each in its own error format.
 **
 ** Everything here uses malloc directly, not plu_malloc: the server must keep
 ** working while a test injects allocation failures into the client.
@@ -55,9 +83,16 @@ typedef struct upstream_request {
     unsigned long conn_id;      /* 1-based number of the connection it came on */
 } upstream_request;
 
+typedef enum upstream_flavour {
+    UPSTREAM_OPENAI = 0,
+    UPSTREAM_ANTHROPIC,
+    UPSTREAM_OLLAMA
+} upstream_flavour;
+
 /* Start serving; NULL (and a message on stderr) when the socket or the
-** thread cannot be made. */
+** thread cannot be made. upstream_start() speaks OpenAI. */
 upstream *upstream_start(void);
+upstream *upstream_start_as(upstream_flavour flavour);
 /* Stop: close the listener and every connection, wake delayed replies,
 ** join every thread, free everything. NULL is a no-op. */
 void upstream_stop(upstream *u);
