@@ -46,6 +46,7 @@ bench: build
 	./$(RUN_DIR)/bench/bench_provider_overhead
 	./$(RUN_DIR)/bench/bench_provider_throughput
 	./$(RUN_DIR)/bench/wasm/bench_wasm
+	./$(RUN_DIR)/bench/extism/bench_extism
 
 clean:
 	rm -rf $(RUN_DIR) $(TEST_DIR)
