@@ -47,8 +47,8 @@ pl_status plh_tool_describe(plh_wasm *w, pl_err *err)
     if (!plh_wasm_has(w, "plinth_describe"))
         return PL_OK;
     plh_slot *s = plh_wasm_acquire(w, err);
-    if (!s)
-        return PL_E_PLUGIN;
+    if (!s) /* no instance: what stopped it (a limit, a trap in its start) */
+        return err && err->status ? err->status : PL_E_PLUGIN;
     const uint8_t *out;
     size_t n;
     pl_plugin_sink sink;
@@ -103,10 +103,25 @@ static pl_status usable(pl_host *h, const char *name, pl_call *call, plh_plugin 
     return PL_OK;
 }
 
+/* A failed export. The sink's kind types the error, but a trap or a limit
+** keeps its status (pl_tool_call's contract; a timeout is PL_E_TIMEOUT
+** through its kind). The message names the plugin, what was called and
+** what happened, each once (plh_wasm_run's text starts with the export). */
 static pl_status call_failed(pl_host *h, pl_call *call, plh_plugin *p, const char *what,
-                             pl_plugin_sink *s)
+                             pl_status st, const pl_plugin_sink *s)
 {
-    return plh_call_fail_sink(h, call, p, what, s);
+    bool cancelled = !s->failed && s->cancel && atomic_load(s->cancel);
+    pl_error_kind kind = s->failed    ? (pl_error_kind)s->kind
+                         : cancelled ? PL_ERROR_CANCELLED
+                                     : PL_ERROR_PLUGIN;
+    const char *m = s->failed ? s->message : cancelled ? "cancelled" : "failed without saying why";
+    size_t n = strlen(what);
+    if (strncmp(m, what, n) == 0 && strncmp(m + n, ": ", 2) == 0)
+        m += n + 2;
+    char msg[PL_ERR_MSG_MAX];
+    snprintf(msg, sizeof msg, "plugin '%s': %s: %s", p->info.name, what, m);
+    bool keep = st == PL_E_TRAP || (st == PL_E_LIMIT && kind != PL_ERROR_TIMEOUT);
+    return plh_call_fail(h, call, keep ? st : plh_status_of_kind(kind), kind, msg);
 }
 
 /* Run an export with a call context (for streams and host services). */
@@ -120,15 +135,18 @@ static pl_status run_export(pl_host *h, plh_plugin *p, const char *fn, const voi
     pl_err e;
     plu_err_clear(&e);
     c.slot = plh_wasm_acquire(w, &e);
-    if (!c.slot)
-        return plh_call_fail(h, call, PL_E_PLUGIN, PL_ERROR_PLUGIN, e.msg);
+    if (!c.slot) {
+        char msg[PL_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "plugin '%s': %s: %s", p->info.name, what, e.msg);
+        return plh_call_fail(h, call, e.status ? e.status : PL_E_PLUGIN, PL_ERROR_PLUGIN, msg);
+    }
     const uint8_t *bytes;
     size_t n;
     pl_plugin_sink s;
     plh_sink_init(&s, 0, c.cancel);
     pl_status st = plh_wasm_run(w, c.slot, fn, in, len, c.cancel, &c, &bytes, &n, &s);
     if (st != PL_OK) {
-        st = call_failed(h, call, p, what, &s);
+        st = call_failed(h, call, p, what, st, &s);
     } else {
         *out = plu_malloc(n + 1);
         if (*out) {

@@ -569,7 +569,7 @@ static int svc_llm_chat(plw_host_ctx *cx, plw_cell *slots, void *user)
     char *out = NULL;
     pl_status st = req ? pl_chat(h.w->p->host, provider, req, call, &out) : PL_E_NOMEM;
     json_t *res = st == PL_OK ? json_pack("{s:o}", "response", json_loads(out, 0, NULL))
-                              : json_pack("{s{ssssi}}", "error", "kind",
+                              : json_pack("{s{sssssi}}", "error", "kind",
                                           pl_error_kind_str(pl_call_error_kind(call)), "message",
                                           pl_call_error_message(call), "http_status",
                                           pl_call_http_status(call));
