@@ -112,7 +112,9 @@ PDK__ENV(get_log_level) int32_t pdk_env_get_log_level(void);   /* 0 trace .. 4 e
 ** does (the u64 imports are the host's hot path).
 ** ====================================================================== */
 
-/* Copy n bytes from Extism memory at addr (a handle plus an offset). */
+/* Copy n bytes from Extism memory at addr (a handle plus an offset). From
+** 8 bytes on, the tail is one u64 that overlaps the last full one: a
+** host call saved per byte. */
 PDK_INLINE void pdk_load(uint64_t addr, void *dst, size_t n)
 {
     unsigned char *d = dst;
@@ -121,11 +123,16 @@ PDK_INLINE void pdk_load(uint64_t addr, void *dst, size_t n)
         uint64_t v = pdk_env_load_u64(addr + i);
         memcpy(d + i, &v, 8);
     }
+    if (i < n && n >= 8) {
+        uint64_t v = pdk_env_load_u64(addr + n - 8);
+        memcpy(d + n - 8, &v, 8);
+        return;
+    }
     for (; i < n; i++)
         d[i] = pdk_env_load_u8(addr + i);
 }
 
-/* Copy n bytes into Extism memory at addr. */
+/* Copy n bytes into Extism memory at addr (the same overlapping tail). */
 PDK_INLINE void pdk_store(uint64_t addr, const void *src, size_t n)
 {
     const unsigned char *s = src;
@@ -134,6 +141,12 @@ PDK_INLINE void pdk_store(uint64_t addr, const void *src, size_t n)
         uint64_t v;
         memcpy(&v, s + i, 8);
         pdk_env_store_u64(addr + i, v);
+    }
+    if (i < n && n >= 8) {
+        uint64_t v;
+        memcpy(&v, s + n - 8, 8);
+        pdk_env_store_u64(addr + n - 8, v);
+        return;
     }
     for (; i < n; i++)
         pdk_env_store_u8(addr + i, s[i]);
@@ -182,6 +195,11 @@ PDK_INLINE char *pdk_input(size_t *len)
     for (; i + 8 <= n; i += 8) {
         uint64_t v = pdk_env_input_load_u64(i);
         memcpy(p + i, &v, 8);
+    }
+    if (i < n && n >= 8) { /* the tail: one overlapping u64 */
+        uint64_t v = pdk_env_input_load_u64(n - 8);
+        memcpy(p + n - 8, &v, 8);
+        i = (size_t)n;
     }
     for (; i < n; i++)
         p[i] = (char)pdk_env_input_load_u8(i);

@@ -74,9 +74,15 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
 /* The compiler emits calls to these for copies and zeroing; weak, so
-** several translation units (or a real libc) may all bring them. LLVM
-** does not turn the loops of a function named memcpy/memset back into a
-** call to itself. */
+** several translation units (or a real libc) may all bring them. Built
+** with -mbulk-memory they are one memory.copy / memory.fill each; without
+** it, loops (LLVM does not turn the loops of a function named
+** memcpy/memset back into a call to itself). */
+#  if defined(__wasm_bulk_memory__)
+PDK_WEAK void *memcpy(void *d, const void *s, size_t n) { return __builtin_memcpy(d, s, n); }
+PDK_WEAK void *memmove(void *d, const void *s, size_t n) { return __builtin_memmove(d, s, n); }
+PDK_WEAK void *memset(void *d, int c, size_t n) { return __builtin_memset(d, c, n); }
+#  else
 PDK_WEAK void *memcpy(void *d, const void *s, size_t n)
 {
     unsigned char *dp = d;
@@ -107,6 +113,7 @@ PDK_WEAK void *memset(void *d, int c, size_t n)
         *dp++ = (unsigned char)c;
     return d;
 }
+#  endif
 
 PDK_WEAK int memcmp(const void *a, const void *b, size_t n)
 {
@@ -352,6 +359,10 @@ PDK_INLINE void pdk_buf_put(pdk_buf *b, const void *s, size_t n)
     if (!pdk_buf_reserve(b, n))
         return;
     char *d = b->p + b->len;
+#if defined(__wasm_bulk_memory__)
+    if (n) /* one memory.copy */
+        memcpy(d, s, n);
+#else
     if (n <= 16) { /* the usual piece: a call to memcpy costs more than the copy */
         const char *c = s;
         for (size_t i = 0; i < n; i++)
@@ -359,6 +370,7 @@ PDK_INLINE void pdk_buf_put(pdk_buf *b, const void *s, size_t n)
     } else {
         memcpy(d, s, n);
     }
+#endif
     b->len += n;
     b->p[b->len] = '\0';
 }

@@ -137,7 +137,7 @@ static pl_status run_export(pl_host *h, plh_plugin *p, const char *fn, const voi
     c.slot = plh_wasm_acquire(w, &e);
     if (!c.slot) {
         char msg[PL_ERR_MSG_MAX];
-        snprintf(msg, sizeof msg, "plugin '%s': %s: %s", p->info.name, what, e.msg);
+        snprintf(msg, sizeof msg, "plugin '%s': %.100s: %.800s", p->info.name, what, e.msg);
         return plh_call_fail(h, call, e.status ? e.status : PL_E_PLUGIN, PL_ERROR_PLUGIN, msg);
     }
     const uint8_t *bytes;

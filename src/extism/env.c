@@ -52,109 +52,83 @@ static int x_free(plw_host_ctx *cx, plw_cell *s, void *u)
 
 /* length and length_unsafe: the table makes the checked one O(1), so the
 ** unchecked one need not trust its argument. */
-static int x_length(plw_host_ctx *cx, plw_cell *s, void *u)
-{
-    (void)u;
-    ple_plugin *p = ple_cx(cx);
-    if (!p)
-        return plw_host_trap(cx, NO_PLUGIN);
-    const ple_block *b = ple_mem_block(&p->mem, s[0]);
-    s[0] = b ? b->used : 0;
-    return 0;
-}
 
-static int x_load_u8(plw_host_ctx *cx, plw_cell *s, void *u)
+/* The hot imports are light host functions (plw_linker_fast): no context,
+** no trap. Out-of-range reads give 0 and out-of-range writes are dropped,
+** as the reference kernel's bounds checking does; before the instance has
+** its plugin (its start function) they do nothing. */
+static plw_cell x_load_u8(void *data, const plw_cell *s)
 {
-    (void)u;
-    const ple_plugin *p = ple_cx(cx);
-    if (PLE_UNLIKELY(!p))
-        return plw_host_trap(cx, NO_PLUGIN);
+    const ple_plugin *p = data;
     uint64_t a = s[0];
-    s[0] = a >= PLE_H_MIN && a < p->mem.top ? p->mem.base[a] : 0;
-    return 0;
+    return p && a >= PLE_H_MIN && a < p->mem.top ? p->mem.base[a] : 0;
 }
 
-static int x_load_u64(plw_host_ctx *cx, plw_cell *s, void *u)
+static plw_cell x_load_u64(void *data, const plw_cell *s)
 {
-    (void)u;
-    const ple_plugin *p = ple_cx(cx);
-    if (PLE_UNLIKELY(!p))
-        return plw_host_trap(cx, NO_PLUGIN);
+    const ple_plugin *p = data;
     uint64_t a = s[0], v = 0;
-    if (a >= PLE_H_MIN && a <= p->mem.top - 8) /* top >= PLE_H_MIN = 8 */
+    if (p && a >= PLE_H_MIN && a <= p->mem.top - 8) /* top >= PLE_H_MIN = 8 */
         memcpy(&v, p->mem.base + a, 8);
-    s[0] = v;
-    return 0;
+    return v;
 }
 
-static int x_store_u8(plw_host_ctx *cx, plw_cell *s, void *u)
+static plw_cell x_store_u8(void *data, const plw_cell *s)
 {
-    (void)u;
-    ple_plugin *p = ple_cx(cx);
-    if (PLE_UNLIKELY(!p))
-        return plw_host_trap(cx, NO_PLUGIN);
+    ple_plugin *p = data;
     uint64_t a = s[0];
-    if (a >= PLE_H_MIN && a < p->mem.top)
+    if (p && a >= PLE_H_MIN && a < p->mem.top)
         p->mem.base[a] = (uint8_t)s[1];
     return 0;
 }
 
-static int x_store_u64(plw_host_ctx *cx, plw_cell *s, void *u)
+static plw_cell x_store_u64(void *data, const plw_cell *s)
 {
-    (void)u;
-    ple_plugin *p = ple_cx(cx);
-    if (PLE_UNLIKELY(!p))
-        return plw_host_trap(cx, NO_PLUGIN);
+    ple_plugin *p = data;
     uint64_t a = s[0], v = s[1];
-    if (a >= PLE_H_MIN && a <= p->mem.top - 8)
+    if (p && a >= PLE_H_MIN && a <= p->mem.top - 8)
         memcpy(p->mem.base + a, &v, 8);
     return 0;
 }
 
+/* The length of a live block, 0 for anything else (as the kernel says). */
+static plw_cell x_length(void *data, const plw_cell *s)
+{
+    ple_plugin *p = data;
+    const ple_block *b = p ? ple_mem_block(&p->mem, s[0]) : NULL;
+    return b ? b->used : 0;
+}
+
 /* ---- input and output ----------------------------------------------------------------- */
 
-static int x_input_length(plw_host_ctx *cx, plw_cell *s, void *u)
+static plw_cell x_input_length(void *data, const plw_cell *s)
 {
-    (void)u;
-    const ple_plugin *p = ple_cx(cx);
-    if (!p)
-        return plw_host_trap(cx, NO_PLUGIN);
-    s[0] = p->mem.input_len;
-    return 0;
+    (void)s;
+    const ple_plugin *p = data;
+    return p ? p->mem.input_len : 0;
 }
 
-static int x_input_offset(plw_host_ctx *cx, plw_cell *s, void *u)
+static plw_cell x_input_offset(void *data, const plw_cell *s)
 {
-    (void)u;
-    const ple_plugin *p = ple_cx(cx);
-    if (!p)
-        return plw_host_trap(cx, NO_PLUGIN);
-    s[0] = p->mem.input;
-    return 0;
+    (void)s;
+    const ple_plugin *p = data;
+    return p ? p->mem.input : 0;
 }
 
-static int x_input_load_u8(plw_host_ctx *cx, plw_cell *s, void *u)
+static plw_cell x_input_load_u8(void *data, const plw_cell *s)
 {
-    (void)u;
-    const ple_plugin *p = ple_cx(cx);
-    if (PLE_UNLIKELY(!p))
-        return plw_host_trap(cx, NO_PLUGIN);
+    const ple_plugin *p = data;
     uint64_t off = s[0];
-    s[0] = off < p->mem.input_len ? p->mem.base[p->mem.input + off] : 0;
-    return 0;
+    return p && off < p->mem.input_len ? p->mem.base[p->mem.input + off] : 0;
 }
 
-static int x_input_load_u64(plw_host_ctx *cx, plw_cell *s, void *u)
+static plw_cell x_input_load_u64(void *data, const plw_cell *s)
 {
-    (void)u;
-    const ple_plugin *p = ple_cx(cx);
-    if (PLE_UNLIKELY(!p))
-        return plw_host_trap(cx, NO_PLUGIN);
-    uint64_t off = s[0], n = p->mem.input_len, v = 0;
-    if (off < n && n - off >= 8)
+    const ple_plugin *p = data;
+    uint64_t off = s[0], v = 0;
+    if (p && off < p->mem.input_len && p->mem.input_len - off >= 8)
         memcpy(&v, p->mem.base + p->mem.input + off, 8);
-    s[0] = v;
-    return 0;
+    return v;
 }
 
 /* The output is exactly [addr, addr + len) (the Rust and Go hosts), which
@@ -314,33 +288,33 @@ static int x_get_log_level(plw_host_ctx *cx, plw_cell *s, void *u)
 /* ---- the table ---------------------------------------------------------------------- */
 
 static const ple_import imports[] = {
-    { "alloc", "(I)I", x_alloc },
-    { "config_get", "(I)I", x_config_get },
-    { "error_get", "()I", x_error_get },
-    { "error_set", "(I)", x_error_set },
-    { "free", "(I)", x_free },
-    { "get_log_level", "()i", x_get_log_level },
-    { "http_headers", "()I", ple_http_headers },
-    { "http_request", "(II)I", ple_http_request },
-    { "http_status_code", "()i", ple_http_status_code },
-    { "input_length", "()I", x_input_length },
-    { "input_load_u64", "(I)I", x_input_load_u64 },
-    { "input_load_u8", "(I)i", x_input_load_u8 },
-    { "input_offset", "()I", x_input_offset },
-    { "length", "(I)I", x_length },
-    { "length_unsafe", "(I)I", x_length },
-    { "load_u64", "(I)I", x_load_u64 },
-    { "load_u8", "(I)i", x_load_u8 },
-    { "log_debug", "(I)", x_log_debug },
-    { "log_error", "(I)", x_log_error },
-    { "log_info", "(I)", x_log_info },
-    { "log_trace", "(I)", x_log_trace },
-    { "log_warn", "(I)", x_log_warn },
-    { "output_set", "(II)", x_output_set },
-    { "store_u64", "(II)", x_store_u64 },
-    { "store_u8", "(Ii)", x_store_u8 },
-    { "var_get", "(I)I", ple_var_get },
-    { "var_set", "(II)", ple_var_set },
+    { "alloc", "(I)I", x_alloc, NULL },
+    { "config_get", "(I)I", x_config_get, NULL },
+    { "error_get", "()I", x_error_get, NULL },
+    { "error_set", "(I)", x_error_set, NULL },
+    { "free", "(I)", x_free, NULL },
+    { "get_log_level", "()i", x_get_log_level, NULL },
+    { "http_headers", "()I", ple_http_headers, NULL },
+    { "http_request", "(II)I", ple_http_request, NULL },
+    { "http_status_code", "()i", ple_http_status_code, NULL },
+    { "input_length", "()I", NULL, x_input_length },
+    { "input_load_u64", "(I)I", NULL, x_input_load_u64 },
+    { "input_load_u8", "(I)i", NULL, x_input_load_u8 },
+    { "input_offset", "()I", NULL, x_input_offset },
+    { "length", "(I)I", NULL, x_length },
+    { "length_unsafe", "(I)I", NULL, x_length },
+    { "load_u64", "(I)I", NULL, x_load_u64 },
+    { "load_u8", "(I)i", NULL, x_load_u8 },
+    { "log_debug", "(I)", x_log_debug, NULL },
+    { "log_error", "(I)", x_log_error, NULL },
+    { "log_info", "(I)", x_log_info, NULL },
+    { "log_trace", "(I)", x_log_trace, NULL },
+    { "log_warn", "(I)", x_log_warn, NULL },
+    { "output_set", "(II)", x_output_set, NULL },
+    { "store_u64", "(II)", NULL, x_store_u64 },
+    { "store_u8", "(Ii)", NULL, x_store_u8 },
+    { "var_get", "(I)I", ple_var_get, NULL },
+    { "var_set", "(II)", ple_var_set, NULL },
 };
 
 const ple_import *ple_import_find(const char *name)

@@ -132,7 +132,7 @@ struct ple_plugin {
 /* The calling plugin of a host function, or NULL. */
 static inline ple_plugin *ple_cx(plw_host_ctx *cx)
 {
-    return (ple_plugin *)plw_instance_data(plw_host_instance(cx));
+    return (ple_plugin *)plw_host_data(cx);
 }
 
 /* Fail the running call from an Extism host function with status st and a
@@ -149,7 +149,8 @@ bool ple_block_bytes(ple_plugin *p, uint64_t h, const uint8_t **data, size_t *le
 typedef struct ple_import {
     const char *name;   /* without "extism_" */
     const char *sig;    /* plw signature */
-    plw_host_fn fn;
+    plw_host_fn fn;     /* a full host function, or */
+    plw_fast_fn fast;   /* a light one (plw_linker_fast) */
 } ple_import;
 
 /* The `extism:host/env` function of this name, or NULL. */

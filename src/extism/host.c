@@ -174,7 +174,9 @@ static pl_status link_import(ple_host *h, const plw_extern_info *x, const char *
                         mn, x->module, x->name, sig, imp->sig);
     if (dup)
         return PL_OK;
-    pl_status st = plw_linker_func(h->linker, x->module, x->name, imp->sig, imp->fn, NULL);
+    pl_status st = imp->fast
+                       ? plw_linker_fast(h->linker, x->module, x->name, imp->sig, imp->fast)
+                       : plw_linker_func(h->linker, x->module, x->name, imp->sig, imp->fn, NULL);
     return st == PL_OK ? PL_OK : plu_errf(err, st, NULL, "extism: cannot link %s", x->name);
 }
 

@@ -74,11 +74,9 @@ pl_status ple_instance_make(ple_plugin *p, pl_err *err)
     const ple_host *h = p->host;
     if (h->o.wasi && !(p->wasi = h->o.wasi->state_new(h->o.wasi->config, err)))
         return err && err->status != PL_OK ? err->status : plu_err_nomem(err);
-    pl_status st = plw_instantiate(h->mod, h->linker, &h->o.limits, &p->inst, err);
-    if (st == PL_OK) {
-        plw_instance_set_data(p->inst, p);
+    pl_status st = plw_instantiate_data(h->mod, h->linker, &h->o.limits, p, &p->inst, err);
+    if (st == PL_OK)
         st = initialise(p, err);
-    }
     if (st != PL_OK)
         ple_instance_drop(p);
     return st;

@@ -135,6 +135,8 @@ pl_status plw_call(plw_instance *inst, const plw_func *f, const plw_cell *args,
                    plw_cell *results, const plw_call_opts *opts, plw_call_info *info,
                    pl_err *err)
 {
+    if (info) /* every early return leaves it saying "nothing ran" */
+        *info = (plw_call_info){ .trap = PLW_TRAP_NONE, .trap_func = UINT32_MAX };
     if (!inst || !f || !owns(inst, f))
         return plu_errf(err, PL_E_MISUSE, NULL, "plw_call: the function is not the instance's");
     if (inst->dead)

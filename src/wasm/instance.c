@@ -131,12 +131,13 @@ static pl_status resolve_imports(plw_instance *inst, const plw_linker *l, pl_err
         } else {
             plw_host_fn fn;
             void *user;
-            const plw_ftype *t = plw_link_host(k, &fn, &user);
+            plw_fast_fn fast;
+            const plw_ftype *t = plw_link_host(k, &fn, &user, &fast);
             const plw_ftype *want = &m->types[m->types[m->funcs[im->index].type].canon];
             if (!plw_ftype_equal(t, want))
                 return incompatible(inst, im, "the host function's signature differs", err);
             inst->funcs[im->index] = (plw_func){ .inst = inst, .type = want, .host = fn,
-                                                 .user = user, .index = im->index };
+                                                 .user = user, .fast = fast, .index = im->index };
             st = PL_OK;
         }
         if (st != PL_OK)
@@ -326,6 +327,13 @@ static pl_status run_start(plw_instance *inst, pl_err *err)
 pl_status plw_instantiate(plw_module *m, const plw_linker *l, const plw_instance_limits *lim,
                           plw_instance **out, pl_err *err)
 {
+    return plw_instantiate_data(m, l, lim, NULL, out, err);
+}
+
+pl_status plw_instantiate_data(plw_module *m, const plw_linker *l,
+                               const plw_instance_limits *lim, void *data, plw_instance **out,
+                               pl_err *err)
+{
     *out = NULL;
     plw_instance *inst = plu_calloc(1, sizeof *inst);
     if (!inst)
@@ -333,6 +341,7 @@ pl_status plw_instantiate(plw_module *m, const plw_linker *l, const plw_instance
     atomic_init(&inst->refs, 1);
     atomic_fetch_add(&m->refs, 1);
     inst->mod = m;
+    inst->data = data;
     if (lim)
         inst->lim = *lim;
     defaults(&inst->lim);

@@ -16,6 +16,7 @@ struct plw_link {
     plw_ftype type;          /* host functions */
     plw_host_fn fn;
     void *user;
+    plw_fast_fn fast;        /* a light host function */
     plw_instance *inst;      /* an instance's export */
     uint32_t index;
 };
@@ -177,6 +178,36 @@ pl_status plw_linker_func(plw_linker *l, const char *module, const char *name,
     return PL_OK;
 }
 
+/* How a light function is called when the engine goes the general way
+** (plw_call, a call through a table, a call from another instance). */
+static int fast_trampoline(plw_host_ctx *cx, plw_cell *slots, void *user)
+{
+    (void)user;
+    slots[0] = cx->fn->fast(cx->data, slots);
+    return 0;
+}
+
+pl_status plw_linker_fast(plw_linker *l, const char *module, const char *name,
+                          const char *sig, plw_fast_fn fn)
+{
+    if (!fn)
+        return PL_E_INVALID_ARG;
+    if (!l || !sig)
+        return PL_E_INVALID_ARG;
+    /* The result goes to the first argument cell: there must be one, and
+    ** at most one result. */
+    plw_ftype t;
+    pl_status st = parse_sig(&l->arena, sig, &t);
+    if (st != PL_OK)
+        return st;
+    if (t.n_results > 1 || t.n_params + t.n_results == 0)
+        return PL_E_INVALID_ARG;
+    st = plw_linker_func(l, module, name, sig, fast_trampoline, NULL);
+    if (st == PL_OK)
+        l->links[l->n - 1].fast = fn;
+    return st;
+}
+
 pl_status plw_linker_instance(plw_linker *l, const char *module, plw_instance *inst)
 {
     if (!l || !module || !inst)
@@ -217,10 +248,12 @@ plw_instance *plw_link_instance(const plw_link *k, uint32_t *index)
     *index = k->index;
     return k->inst;
 }
-const plw_ftype *plw_link_host(const plw_link *k, plw_host_fn *fn, void **user)
+const plw_ftype *plw_link_host(const plw_link *k, plw_host_fn *fn, void **user,
+                              plw_fast_fn *fast)
 {
     *fn = k->fn;
     *user = k->user;
+    *fast = k->fast;
     return &k->type;
 }
 

@@ -105,6 +105,8 @@ bool plw_module_import(const plw_module *m, size_t i, plw_extern_info *out)
     const plw_import *im = &m->imports[i];
     out->module = im->module;
     out->name = im->name;
+    out->module_len = im->module_len;
+    out->name_len = im->name_len;
     describe(m, im->kind, im->index, out);
     return true;
 }
@@ -115,6 +117,7 @@ bool plw_module_export(const plw_module *m, size_t i, plw_extern_info *out)
         return false;
     memset(out, 0, sizeof *out);
     out->name = m->exports[i].name;
+    out->name_len = m->exports[i].name_len;
     describe(m, m->exports[i].kind, m->exports[i].index, out);
     return true;
 }

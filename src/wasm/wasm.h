@@ -95,6 +95,7 @@ typedef struct plw_limits_desc {
 typedef struct plw_extern_info {
     const char *module;       /* imports only, else NULL */
     const char *name;
+    size_t module_len, name_len; /* names may hold NUL bytes (plw_instance_func_n) */
     plw_extern_kind kind;
     plw_functype func;        /* FUNC */
     plw_type elem_type;       /* TABLE: funcref or externref; GLOBAL: value type */
@@ -169,6 +170,19 @@ pl_status plw_linker_func(plw_linker *l, const char *module, const char *name,
                           const char *sig, plw_host_fn fn, void *user);
 
 /*
+** A light host function: it gets the calling instance's embedder data
+** (plw_instance_data) and the argument cells, returns its one result (or
+** anything, for none), and cannot fail, trap, wait, call back into Wasm or
+** touch the instance; in exchange a call from Wasm costs a few
+** instructions (no context, no bookkeeping). Meant for the hot imports,
+** such as Extism's memory loads and stores. data is NULL while the
+** instance has none yet (its start function).
+*/
+typedef plw_cell (*plw_fast_fn)(void *data, const plw_cell *args);
+pl_status plw_linker_fast(plw_linker *l, const char *module, const char *name,
+                          const char *sig, plw_fast_fn fn);
+
+/*
 ** plw_linker_instance — offer every export of `inst` as `module`.`name`
 ** (the spec's "register"). The instance must outlive the linker's use.
 */
@@ -181,6 +195,9 @@ void *plw_linker_alloc(plw_linker *l, size_t n);
 
 /* Inside a host function: */
 plw_instance *plw_host_instance(plw_host_ctx *cx); /* the calling instance */
+/* plw_instance_data(plw_host_instance(cx)) in one load, for the hot path
+** of host functions (a host context starts with that pointer). */
+static inline void *plw_host_data(plw_host_ctx *cx) { return *(void *const *)(void *)cx; }
 /* Trap the call with a message ("host error: <message>"); returns the value
 ** the host function must return. */
 int plw_host_trap(plw_host_ctx *cx, const char *fmt, ...) PLU_PRINTF(2, 3);
@@ -235,6 +252,11 @@ typedef struct plw_instance_limits {
 */
 pl_status plw_instantiate(plw_module *m, const plw_linker *l, const plw_instance_limits *lim,
                           plw_instance **out, pl_err *err);
+/* The same with the embedder's data set before anything runs (segments,
+** the start function), so host functions see it from the first call. */
+pl_status plw_instantiate_data(plw_module *m, const plw_linker *l,
+                               const plw_instance_limits *lim, void *data, plw_instance **out,
+                               pl_err *err);
 void plw_instance_free(plw_instance *inst);
 const plw_module *plw_instance_module(const plw_instance *inst);
 /* True once a call trapped: the instance refuses further calls. */

@@ -31,7 +31,9 @@
 #if defined(__GNUC__)
 #  define PLW_LIKELY(x) __builtin_expect(!!(x), 1)
 #  define PLW_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#  define PLW_NOINLINE __attribute__((noinline))
 #else
+#  define PLW_NOINLINE
 #  define PLW_LIKELY(x) (x)
 #  define PLW_UNLIKELY(x) (x)
 #endif
@@ -193,6 +195,7 @@ struct plw_func {
     const plw_code *code;        /* NULL for host functions */
     plw_host_fn host;
     void *user;
+    plw_fast_fn fast;            /* a light host function (host is then a trampoline) */
     uint32_t index;              /* in its module */
 };
 
@@ -223,6 +226,7 @@ typedef struct plw_exec {
 } plw_exec;
 
 struct plw_host_ctx {
+    void *data;                  /* inst->data; first, for plw_host_data */
     plw_instance *inst;
     plw_exec *ex;
     const plw_func *fn;
@@ -273,7 +277,8 @@ typedef struct plw_link plw_link;
 const plw_link *plw_linker_find(const plw_linker *l, const plw_import *im);
 plw_extern_kind plw_link_kind(const plw_link *k);
 plw_instance *plw_link_instance(const plw_link *k, uint32_t *index);
-const plw_ftype *plw_link_host(const plw_link *k, plw_host_fn *fn, void **user);
+const plw_ftype *plw_link_host(const plw_link *k, plw_host_fn *fn, void **user,
+                              plw_fast_fn *fast);
 
 /* instance.c: an element segment's references (none once dropped). */
 const plw_cell *plw_elem_refs(const plw_instance *inst, uint32_t seg, uint32_t *n);

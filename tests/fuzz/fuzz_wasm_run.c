@@ -145,20 +145,16 @@ static bool same_type(plw_functype a, const plw_functype *b)
 }
 
 /* Call export `name` of type ft with args, then check what came back. */
-static void call_one(run *r, const char *name, const plw_functype *ft, const plw_cell *args,
-                     plw_cell *results)
+static void call_one(run *r, const char *name, size_t name_len, const plw_functype *ft,
+                     const plw_cell *args, plw_cell *results)
 {
     if (!r->inst || r->calls++ >= MAX_CALLS)
         return;
     /* The module lists it as a function export of type ft, so it is there
-    ** with that type, unless its name holds a NUL (valid in Wasm, but cut
-    ** short by a C-string API: then the lookup may find another export). */
-    const plw_func *f = plw_instance_func(r->inst, name);
-    if (!f || !same_type(plw_func_type(f), ft)) {
-        if (memmem(r->data, r->size, name, strlen(name) + 1))
-            return;
+    ** with that type (by its full name: names may hold NUL bytes). */
+    const plw_func *f = plw_instance_func_n(r->inst, name, name_len);
+    if (!f || !same_type(plw_func_type(f), ft))
         abort();
-    }
     pl_err err;
     plu_err_clear(&err);
     plw_call_info info;
@@ -199,10 +195,10 @@ static void call_export(run *r, size_t index)
     plw_cell *results = calloc(n_cells + 1u, sizeof *results);
     if (!args || !results)
         abort();
-    call_one(r, x.name, &x.func, args, results);
+    call_one(r, x.name, x.name_len, &x.func, args, results);
     for (uint32_t i = 0; i < x.func.n_params; i++)
         args[i] = derive((plw_type)x.func.params[i], mix(r->seed + index * 31u + i));
-    call_one(r, x.name, &x.func, args, results);
+    call_one(r, x.name, x.name_len, &x.func, args, results);
     free(args);
     free(results);
 }

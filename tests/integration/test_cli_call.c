@@ -288,7 +288,9 @@ Test(cli_call, a_name_is_a_configured_plugin)
                "example.com");
     unlink(config);
     expect_fail(&R, 2, NULL);
-    cr_assert(strstr(R.err, "--allow-host and --allow-path are for .wasm files"), "%s", R.err);
+    cr_assert(strstr(R.err, "a configured plugin gets its config, grants and limits from the "
+                            "host configuration"), "%s", R.err);
+    cr_assert(strstr(R.err, "--allow-host, --allow-path"), "%s", R.err);
 }
 
 Test(cli_call, usage_errors_exit_2)

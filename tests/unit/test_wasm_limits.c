@@ -808,3 +808,43 @@ Test(wasm_limits, stack_bytes_too_small_for_the_arguments)
     expect_fresh_ok(&fx, NULL, NULL);
     unload(&fx);
 }
+
+/* A grow that cannot succeed (the usual probe for how far a table can
+** go) answers -1 for a unit or two of fuel: it is charged for the
+** elements it fills, not for the ones it asked for. */
+Test(wasm_limits, failed_table_grow_costs_no_fuel_for_its_size)
+{
+    fixture fx = load("table");
+    plw_instance_limits lim = {.table_elems = 100};
+    plw_instance *inst = instantiate(&fx, NULL, &lim);
+    plw_call_opts opts = {.fuel = 100};
+    plw_call_info info;
+    plw_cell arg[1] = {0xffffffffu};
+    cr_assert_eq((int32_t)(uint32_t)call_ok(inst, "grow", arg, &opts, &info), -1);
+    cr_assert_lt(info.fuel_used, 10u, "a failed grow used %" PRIu64 " units", info.fuel_used);
+    arg[0] = 90; /* a grow that succeeds still pays for its elements */
+    cr_assert_eq((int32_t)(uint32_t)call_ok(inst, "grow", arg, &opts, &info), 10);
+    cr_assert_geq(info.fuel_used, 90u / 8u);
+    plw_instance_free(inst);
+    unload(&fx);
+}
+
+/* A refused call still fills in the call info: nothing ran, no trap. */
+Test(wasm_limits, refused_call_reports_nothing_ran)
+{
+    fixture fx = load("traps");
+    plw_instance *inst = instantiate(&fx, NULL, NULL);
+    pl_err e;
+    plu_err_clear(&e);
+    plw_cell res[1];
+    plw_call_info info;
+    cr_assert_eq(plw_call(inst, func(inst, "unreachable"), NULL, res, NULL, &info, &e),
+                 PL_E_TRAP);
+    memset(&info, 0xa5, sizeof info);
+    cr_assert_eq(plw_call(inst, func(inst, "unreachable"), NULL, res, NULL, &info, &e),
+                 PL_E_MISUSE);
+    cr_assert_eq(info.trap, PLW_TRAP_NONE);
+    cr_assert_eq(info.fuel_used, 0u);
+    plw_instance_free(inst);
+    unload(&fx);
+}
