@@ -53,8 +53,16 @@ static pl_status check_trust(const plh_plugin *p, pl_err *err)
 static pl_status open_library(plh_plugin *p, pl_err *err)
 {
     const char *file = p->info.location;
+    /* A name without a slash would make dlopen search the library path
+    ** (LD_LIBRARY_PATH, the system folders): a configured path is a file. */
+    char here[4096];
+    const char *open_as = file;
+    if (!strchr(file, '/')) {
+        snprintf(here, sizeof here, "./%s", file);
+        open_as = here;
+    }
     dlerror();
-    p->dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    p->dl = dlopen(open_as, RTLD_NOW | RTLD_LOCAL);
     if (!p->dl) {
         const char *why = dlerror();
         return plu_errf(err, PL_E_PLUGIN, NULL, "cannot load %s: %s", file,

@@ -29,6 +29,7 @@ typedef struct stream_state {
     void *parser;           /* the plugin's stream parser (sans-IO) */
     bool plugin_failed;     /* the plugin returned an error mid-stream */
     bool whole;             /* the answer was one JSON reply, not a stream */
+    size_t n_chunks;        /* chunks the plugin emitted */
     pl_plugin_sink sink;    /* where the plugin emits chunks and errors */
 } stream_state;
 
@@ -131,6 +132,7 @@ static bool decode_chunk(stream_state *s, const char *key, json_t *v, pl_chunk *
 static int on_chunk_json(void *ud, const char *json, size_t len)
 {
     stream_state *s = ud;
+    s->n_chunks++;
     if (s->done)
         return reject(s, "a chunk after the DONE chunk");
     json_error_t je;
@@ -328,7 +330,16 @@ static pl_status run_direct(stream_state *s, const char *wire)
     const plh_call_ctx *cx = s->cx;
     if (cx->p->vt->chat(cx->inst, wire, &s->sink) != 0 && !s->bad && !s->stopped)
         return plh_call_fail_sink(cx->h, cx->call, cx->p, "chat stream", &s->sink);
-    return PL_OK;
+    if (s->n_chunks || !s->sink.out.len)
+        return PL_OK;
+    /* It wrote a whole reply instead of emitting chunks (a plugin that
+    ** ignores "stream"): checked like any chat reply, then replayed. */
+    char *out = NULL;
+    pl_status st = plh_finish_output(cx, &s->sink.out, &out);
+    if (st == PL_OK)
+        replay_reply(s, out);
+    plu_free(out);
+    return st;
 }
 
 /* One ordinary chat, replayed as chunks (a provider without a parser). */

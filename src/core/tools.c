@@ -212,6 +212,21 @@ static const json_t *find_tool(const plh_wasm *w, const char *name)
     return NULL;
 }
 
+/* "its tools: a, b, c" for a message (cut short when long). */
+static const char *tool_names(const plh_wasm *w, char *out, size_t size)
+{
+    const json_t *tools = json_object_get(w->describe, "tools");
+    size_t n = json_array_size(tools);
+    int k = snprintf(out, size, n ? "its tools: " : "it offers no tools");
+    for (size_t i = 0; i < n && k > 0 && (size_t)k < size; i++) {
+        const char *name = json_string_value(json_object_get(json_array_get(tools, i), "name"));
+        k += snprintf(out + k, size - (size_t)k, "%s%s", i ? ", " : "", name ? name : "?");
+    }
+    if (k > 0 && (size_t)k >= size && size > 4)
+        memcpy(out + size - 4, "...", 4);
+    return out;
+}
+
 /* Arguments against the tool's inputSchema; a message listing what is
 ** wrong on failure. */
 static pl_status check_args(const json_t *tool, const char *args, pl_err *err)
@@ -287,7 +302,9 @@ PL_API pl_status pl_tool_call(pl_host *host, const char *plugin, const char *too
     char msg[PL_ERR_MSG_MAX];
     const json_t *t = find_tool(p->backend, tool);
     if (!t) {
-        snprintf(msg, sizeof msg, "plugin '%s' has no tool '%s'", p->info.name, tool);
+        char names[512];
+        snprintf(msg, sizeof msg, "plugin '%s' has no tool '%.200s' (%s)", p->info.name, tool,
+                 tool_names(p->backend, names, sizeof names));
         return plh_call_fail(host, call, PL_E_NOT_FOUND, PL_ERROR_INVALID_REQUEST, msg);
     }
     const char *args = args_json ? args_json : "{}";

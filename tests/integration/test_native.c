@@ -253,6 +253,45 @@ Test(native, offline_stream_delivers_words_then_done)
     remove_config();
 }
 
+/* A configuration in the current folder naming a library by its bare
+** file name loads that file (dlopen alone would search the library
+** path), and a direct chat that writes one whole reply to a stream
+** request reaches the caller as chunks. */
+Test(native, bare_file_name_and_a_whole_reply_to_a_stream)
+{
+    snprintf(dir, sizeof dir, "/tmp/plinth-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    char link[128];
+    snprintf(link, sizeof link, "%s/abi_plain.so", dir);
+    cr_assert_eq(symlink(TESTING "/abi_plain.so", link), 0);
+    cr_assert_eq(chdir(dir), 0);
+    FILE *f = fopen("plinth.toml", "w");
+    cr_assert_not_null(f);
+    fputs("[trust]\nallow_unsigned = [\"plain\"]\n"
+          "[[providers]]\nname = \"plain\"\npath = \"abi_plain.so\"\n", f);
+    fclose(f);
+    char err[1024];
+    pl_host *h = NULL;
+    cr_assert_eq(pl_host_open("plinth.toml", &h, err, sizeof err), PL_OK, "%s", err);
+    pl_plugin_info pi = info_of(h, "plain");
+    cr_assert_eq(pi.state, PL_PLUGIN_READY, "%s", pi.error ? pi.error : "");
+    collected k = {0};
+    char *out = NULL;
+    pl_status st = pl_chat_stream(
+        h, "plain", "{\"messages\":[{\"role\":\"User\",\"content\":[{\"type\":\"text\","
+                    "\"text\":\"hi\"}]}]}",
+        collect, &k, NULL, &out);
+    cr_assert_eq(st, PL_OK, "%s", pl_host_last_error(h));
+    cr_assert_str_eq(k.text, "ok");
+    cr_assert_eq(k.done, 1);
+    cr_assert_str_eq(k.finish, "Stop");
+    pl_free(out);
+    pl_host_close(h);
+    unlink("plinth.toml");
+    unlink(link);
+    rmdir(dir);
+}
+
 Test(native, offline_tool_call_and_result)
 {
     pl_host *h = open_host(offline_config);

@@ -184,7 +184,8 @@ Test(wasm_plugins_examples, calculator_arguments_checked_before_the_call)
     char *out = NULL;
     cr_assert_eq(pl_tool_call(h, "calculator", "calculate", "[1]", c, &out), PL_E_INVALID_ARG);
     cr_assert_eq(pl_tool_call(h, "calculator", "integrate", "{}", c, &out), PL_E_NOT_FOUND);
-    cr_assert_str_eq(pl_call_error_message(c), "plugin 'calculator' has no tool 'integrate'");
+    cr_assert_str_eq(pl_call_error_message(c),
+                     "plugin 'calculator' has no tool 'integrate' (its tools: calculate)");
     /* The plugin is fine after all that. */
     expect_tool(h, "calculator", "calculate", "{\"expression\":\"6*7\"}", "42", false);
     pl_call_free(c);
