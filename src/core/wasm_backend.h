@@ -89,7 +89,8 @@ plh_slot *plh_wasm_acquire(plh_wasm *w, pl_err *err);
 void plh_wasm_release(plh_wasm *w, plh_slot *s);
 /*
 ** Call export fn on an instance with the plugin's limits. On PL_OK *out
-** points at the output (valid until the next call on that instance). On
+** points at the output (valid until the next call on that instance; never
+** NULL, also when the plugin set no output and *out_len is 0). On
 ** failure err says "fn: ..." and *kind the PL_PLUGIN_ERR_* it amounts to
 ** (a QueryMT error payload is decoded into the sink when one is given).
 */
@@ -112,7 +113,20 @@ pl_status plh_wasm_from_config(plh_wasm *w, pl_err *err);
 ** or why not), and {"cfg": CFG, "resp": SerializableHttpResponse} (cfg
 ** NULL: no "cfg") as JSON text to plu_free. */
 const char *plh_wasm_request_from_json(const char *json, size_t len, pln_request *out);
+/* The same through jansson alone: what plh_wasm_request_from_json does with
+** a document its scanner leaves alone, and the reference it must match. */
+const char *plh_wasm_request_from_jansson(const char *json, size_t len, pln_request *out);
 char *plh_wasm_response_json(const char *cfg, const pl_plugin_http_response *r);
+
+/* ---- wasm_body.c ---- */
+/* Where a SerializableHttpRequest's body array is, and its bytes. */
+typedef struct plh_body_span {
+    size_t start, end;        /* json[start..end) is the array's text */
+    plu_buf bytes;            /* its numbers as bytes (plu_buf_free) */
+} plh_body_span;
+/* Find the array plh_wasm_request_from_jansson would read the body from
+** and decode it; false when that is not certain (jansson's to do). */
+bool plh_wasm_body_scan(const char *json, size_t len, plh_body_span *out);
 
 /* ---- tools.c ---- */
 /* plinth_describe: what a tool / prompt / context plugin offers. */

@@ -154,26 +154,61 @@ static int headers_from_json(const json_t *h, pln_request *req)
     return 0;
 }
 
-/* SerializableHttpRequest {"req": {"head": {"method","uri","headers"},
-** "body": [...]}} into a request. NULL, or why it is not one. */
-const char *plh_wasm_request_from_json(const char *json, size_t len, pln_request *out)
+/* The body from the document, or the bytes the scanner decoded from it
+** (its place in the document then holds []). */
+static int add_body(const json_t *req, const plu_buf *decoded, pln_request *out)
 {
-    json_t *root = json_loadb(json, len, 0, NULL);
+    return decoded ? pln_request_append_body(out, decoded->data, decoded->len)
+                   : body_from_json(json_object_get(req, "body"), out);
+}
+
+/* SerializableHttpRequest {"req": {"head": {"method","uri","headers"},
+** "body": [...]}} (root NULL: not JSON) into a request. NULL, or why it
+** is not one. */
+static const char *request_from_root(json_t *root, const plu_buf *decoded, pln_request *out)
+{
     json_t *req = json_object_get(root, "req") ? json_object_get(root, "req") : root;
     json_t *head = json_object_get(req, "head");
     const char *method = json_string_value(json_object_get(head, "method"));
     const char *uri = json_string_value(json_object_get(head, "uri"));
     json_t *headers = json_object_get(head, "headers");
-    const char *why = NULL;
     if (!root)
-        why = "the HTTP request is not JSON";
-    else if (!uri)
-        why = "the HTTP request has no req.head.uri";
-    else if (pln_request_set_method(out, method ? method : "GET") || pln_request_set_url(out, uri) ||
-             (json_is_object(headers) && headers_from_json(headers, out)) ||
-             body_from_json(json_object_get(req, "body"), out))
-        why = "the HTTP request is invalid (method, URL, a header or the body)";
+        return "the HTTP request is not JSON";
+    if (!uri)
+        return "the HTTP request has no req.head.uri";
+    if (pln_request_set_method(out, method ? method : "GET") || pln_request_set_url(out, uri) ||
+        (json_is_object(headers) && headers_from_json(headers, out)) ||
+        add_body(req, decoded, out))
+        return "the HTTP request is invalid (method, URL, a header or the body)";
+    return NULL;
+}
+
+const char *plh_wasm_request_from_jansson(const char *json, size_t len, pln_request *out)
+{
+    json_t *root = json_loadb(json, len, 0, NULL);
+    const char *why = request_from_root(root, NULL, out);
     json_decref(root);
+    return why;
+}
+
+/* The body array, the bulk of the document, is decoded by wasm_body.c;
+** jansson reads the rest (the array's text replaced by [], which keeps
+** the document valid exactly when it was). */
+const char *plh_wasm_request_from_json(const char *json, size_t len, pln_request *out)
+{
+    plh_body_span sp;
+    if (!plh_wasm_body_scan(json, len, &sp))
+        return plh_wasm_request_from_jansson(json, len, out);
+    plu_buf rest;
+    plu_buf_init(&rest);
+    int rc = plu_buf_append(&rest, json, sp.start);
+    rc |= plu_buf_puts(&rest, "[]");
+    rc |= plu_buf_append(&rest, json + sp.end, len - sp.end);
+    json_t *root = rc ? NULL : json_loadb(rest.data, rest.len, 0, NULL);
+    const char *why = request_from_root(root, &sp.bytes, out);
+    json_decref(root);
+    plu_buf_free(&rest);
+    plu_buf_free(&sp.bytes);
     return why;
 }
 
