@@ -10,22 +10,17 @@
 ** PL_CALL_PLUGINS (tests/data/call/plugins.cmake).
 */
 #include <criterion/criterion.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "upstream.h"
 
 #define PLINTH PL_BINARY_DIR "/cli/plinth"
-
-extern char **environ;
 
 static const char *plugin(const char *name)
 {
@@ -44,21 +39,14 @@ typedef struct cli_run {
     double ms;          /* wall time of the whole command */
 } cli_run;
 
-static size_t read_back(FILE *f, char *buf, size_t len)
+/* Keep at most len - 1 bytes of a child's output, NUL-terminated. */
+static size_t keep(char *buf, size_t len, const char *data, size_t n)
 {
-    fflush(f);
-    rewind(f);
-    size_t n = fread(buf, 1, len - 1, f);
+    if (n > len - 1)
+        n = len - 1;
+    memcpy(buf, data, n);
     buf[n] = '\0';
-    fclose(f);
     return n;
-}
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
 /* Run plinth with argv (NULL-terminated, argv[0] excluded) and stdin_len
@@ -71,32 +59,14 @@ static void run_argv(cli_run *r, const char *stdin_data, size_t stdin_len,
     for (; args[n - 1] && n < 63; n++)
         argv[n] = args[n - 1];
     argv[n] = NULL;
-    FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
-    cr_assert(in && out && err);
-    if (stdin_data)
-        cr_assert_eq(fwrite(stdin_data, 1, stdin_len, in), stdin_len);
-    fflush(in);
-    rewind(in);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    if (stdin_data)
-        posix_spawn_file_actions_adddup2(&fa, fileno(in), 0);
-    else
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fileno(out), 1);
-    posix_spawn_file_actions_adddup2(&fa, fileno(err), 2);
-    double t0 = now_ms();
-    pid_t pid;
-    int rc = posix_spawn(&pid, PLINTH, &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    child_run c;
+    int rc = child_run_argv(&c, argv, stdin_data, stdin_len);
     cr_assert_eq(rc, 0, "cannot run %s: %s", PLINTH, strerror(rc));
-    int ws;
-    cr_assert_eq(waitpid(pid, &ws, 0), pid);
-    r->ms = now_ms() - t0;
-    r->code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    fclose(in);
-    r->out_len = read_back(out, r->out, sizeof r->out);
-    read_back(err, r->err, sizeof r->err);
+    r->code = c.code;
+    r->ms = c.ms;
+    r->out_len = keep(r->out, sizeof r->out, c.out, c.out_len);
+    keep(r->err, sizeof r->err, c.err, c.err_len);
+    child_free(&c);
 }
 
 /* `plinth ARGS...` (NULL-terminated) with stdin from /dev/null. */
