@@ -398,7 +398,8 @@ PL_API pl_status pl_tool_list(pl_host *host, const char *plugin, char **out_json
 ** "isError": bool} — a tool that reports a failure still returns PL_OK with
 ** isError true. A trap, a limit or a denied capability fails the call
 ** (PL_E_TRAP / PL_E_LIMIT / PL_E_PLUGIN, the message naming plugin and
-** method); the next call runs on a fresh instance.
+** method); the next call runs on a fresh instance (the plugin's Extism
+** vars are kept, as Extism's hosts keep them across a trap).
 */
 PL_API pl_status pl_tool_call(pl_host *host, const char *plugin, const char *tool,
                               const char *args_json, pl_call *call, char **out_json);
@@ -415,8 +416,10 @@ PL_API pl_status pl_plugin_invoke(pl_host *host, const char *plugin, const char 
 ** pl_plugin_call — call export `func` of a configured Wasm plugin with the
 ** Extism convention (`extism call`, `plinth call NAME FUNC`): len bytes of
 ** input in; on PL_OK *out (pl_free) holds *out_len bytes of output (NUL
-** added, not counted). The plugin's limits, grants and pool apply. A
-** plugin-reported failure is PL_E_PLUGIN with its message.
+** added, not counted). The plugin's limits, grants and pool apply; an
+** instance keeps its vars from call to call, also across a trap (which
+** renews the instance). A plugin-reported failure is PL_E_PLUGIN with its
+** message.
 */
 PL_API pl_status pl_plugin_call(pl_host *host, const char *plugin, const char *func,
                                 const void *input, size_t len, pl_call *call, void **out,

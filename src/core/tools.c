@@ -118,6 +118,9 @@ static pl_status call_failed(pl_host *h, pl_call *call, plh_plugin *p, const cha
     size_t n = strlen(what);
     if (strncmp(m, what, n) == 0 && strncmp(m + n, ": ", 2) == 0)
         m += n + 2;
+    /* ple_call's "'rc' returned non-zero exit code: 7" names it once more */
+    if (m[0] == '\'' && strncmp(m + 1, what, n) == 0 && strncmp(m + n + 1, "' ", 2) == 0)
+        m += n + 3;
     char msg[PL_ERR_MSG_MAX];
     snprintf(msg, sizeof msg, "plugin '%s': %s: %s", p->info.name, what, m);
     bool keep = st == PL_E_TRAP || (st == PL_E_LIMIT && kind != PL_ERROR_TIMEOUT);

@@ -351,9 +351,15 @@ static pl_status make_pool(plh_wasm *w, pl_err *err)
     return PL_OK;
 }
 
-/* A taken slot with an instance in it (made now if it had none). */
+/* A taken slot with an instance in it (made now if it had none). One that
+** trapped is renewed: a fresh instance with the same vars, as the Extism
+** hosts keep a plugin's vars across a trap; if that fails, a new one. */
 static plh_slot *fill(plh_wasm *w, plh_slot *s, pl_err *err)
 {
+    if (s->pl && ple_plugin_dead(s->pl) && ple_plugin_renew(s->pl, err) != PL_OK) {
+        ple_plugin_free(s->pl);
+        s->pl = NULL;
+    }
     if (s->pl)
         return s;
     pl_status st = ple_plugin_new(w->eh, &s->pl, err);
@@ -389,11 +395,7 @@ plh_slot *plh_wasm_acquire(plh_wasm *w, pl_err *err)
 
 void plh_wasm_release(plh_wasm *w, plh_slot *s)
 {
-    if (s->pl && ple_plugin_dead(s->pl)) { /* a trapped instance is replaced */
-        ple_plugin_free(s->pl);
-        s->pl = NULL;
-    }
-    atomic_store(&s->busy, 0);
+    atomic_store(&s->busy, 0); /* a trapped instance is renewed by the next fill */
     if (atomic_load(&w->waiters)) {
         pthread_mutex_lock(&w->lock);
         pthread_cond_signal(&w->freed);
@@ -442,7 +444,9 @@ pl_status plh_wasm_run(plh_wasm *w, plh_slot *s, const char *fn, const void *in,
     plu_err_clear(&e);
     pl_status st = ple_call(s->pl, fn, in, len, &o, &r, &e);
     if (st == PL_OK) {
-        *out = r.output;
+        /* A plugin that set no output has none (NULL): callers get an empty
+        ** buffer, which they may copy from with memcpy(..., 0). */
+        *out = r.output ? r.output : (const uint8_t *)"";
         *out_len = r.output_len;
         return PL_OK;
     }
