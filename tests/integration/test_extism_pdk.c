@@ -180,6 +180,8 @@ static void assert_bytes(const char *what, const void *got, size_t got_len, cons
                          size_t want_len)
 {
     int show = got_len < 200 ? (int)got_len : 200;
+    if (!got)
+        got = ""; /* no output: NULL with length 0 */
     cr_assert_eq(got_len, want_len, "%s: %zu bytes (%.*s), want %zu", what, got_len, show,
                  (const char *)got, want_len);
     cr_assert(want_len == 0 || memcmp(got, want, want_len) == 0, "%s: other bytes: %.*s (want "
