@@ -89,6 +89,6 @@ try {
   process.stderr.write(`jshost.mjs: ${e && e.stack ? e.stack : e}\n`);
   process.exit(2);
 }
-process.stdout.write(Buffer.concat(chunks));
-// A worker-run plugin keeps its thread alive: leave now that all is written.
-process.exit(0);
+// A worker-run plugin keeps its thread alive: leave once all is written
+// (on a pipe the write completes later).
+process.stdout.write(Buffer.concat(chunks), () => process.exit(0));

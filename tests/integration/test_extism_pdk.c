@@ -20,6 +20,7 @@
 ** result, with the reason beside it.
 */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1194,6 +1195,14 @@ Test(extism_pdk, computation_matches_v8)
         js_expect(&j, "OUT", outs[i], lens[i]);
     }
     js_free(&j);
+    /* plinth call gives the same bytes */
+    for (int i = 0; i < 4; i++) {
+        child_run r = plinth_run(NULL, 0, "call", wasm_path("compute"), funcs[i], "--input",
+                                 inputs[i], "--fuel", "18446744073709551615", NULL);
+        cr_assert_eq(r.code, 0, "compute.%s: exit %d: %s", funcs[i], r.code, r.err);
+        assert_bytes(funcs[i], r.out, r.out_len, outs[i], lens[i]);
+        child_free(&r);
+    }
     /* and what they say is right */
     cr_assert(strstr(outs[0], "\n1: 0.8414709848078965 0.5403023058681398 1.5574077246549024 "
                               "2.718281828459045 1.718281828459045 0.0 0.6931471805599453 "), "%s",
@@ -1209,4 +1218,40 @@ Test(extism_pdk, computation_matches_v8)
               outs[3]);
     for (int i = 0; i < 4; i++)
         pl_free(outs[i]);
+}
+
+/* Many more values, from a fixed generator: doubles from random bit patterns
+** (subnormals, huge ones, NaNs) and from scaled ranges, and 64-bit integers. */
+Test(extism_pdk, computation_matches_v8_on_generated_values)
+{
+    enum { N = 400 };
+    static char nums[N * 32], ints[N * 24];
+    size_t kn = 0, ki = 0;
+    uint64_t s = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < N; i++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        uint64_t bits = s ^ (s >> 29);
+        double d;
+        memcpy(&d, &bits, 8);
+        if (i % 2)
+            d = (double)(int64_t)(bits >> 11) / (double)(1u << (i % 31)) * (i % 3 ? 1e-3 : 1e3);
+        kn += (size_t)snprintf(nums + kn, sizeof nums - kn, "%s%.17g", i ? "\n" : "", d);
+        ki += (size_t)snprintf(ints + ki, sizeof ints - ki, "%s%" PRId64, i ? "\n" : "",
+                               (int64_t)bits);
+    }
+    size_t len_m, len_i;
+    char *m = compute("math", nums, &len_m), *n = compute("ints", ints, &len_i);
+    js_args a = {0};
+    js_arg(&a, "--plugin");
+    js_arg(&a, "%s", wasm_path("compute"));
+    js_call(&a, "math", nums, kn);
+    js_call(&a, "ints", ints, ki);
+    js_run j;
+    js_run_args(&j, &a);
+    js_expect(&j, "OUT", m, len_m);
+    js_expect(&j, "OUT", n, len_i);
+    js_free(&j);
+    cr_assert_gt(len_m, 100000u); /* 400 lines of 42 values each */
+    pl_free(m);
+    pl_free(n);
 }
