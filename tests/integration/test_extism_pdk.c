@@ -312,6 +312,13 @@ __attribute__((format(printf, 2, 3))) static void js_arg(js_args *a, const char 
     va_end(ap);
 }
 
+/* Start a new plugin instance of this file in jshost.mjs's arguments. */
+static void js_plugin(js_args *a, const char *file)
+{
+    js_arg(a, "--plugin");
+    js_arg(a, "%s", file);
+}
+
 /* A call of func with these bytes, as FUNC#HEX. */
 static void js_call(js_args *a, const char *func, const void *in, size_t len)
 {
@@ -409,8 +416,7 @@ Test(extism_pdk, js_sdk_gives_the_same_bytes)
     js_args a = {0};
     for (size_t i = 0; i < N_CASES; i++) {
         const pdk_case *c = &CASES[i];
-        js_arg(&a, "--plugin");
-        js_arg(&a, "%s", wasm_path(c->wasm));
+        js_plugin(&a, wasm_path(c->wasm));
         if (c->config) {
             js_arg(&a, "--config");
             js_arg(&a, "%s", c->config);
@@ -536,8 +542,7 @@ static void steps_on_both(const char *name, const char *config, const pdk_step *
     pdk_inst x;
     inst_open(&x, name, &kv, config ? 1 : 0, PLE_LOG_INFO, NULL);
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", wasm_path(name));
+    js_plugin(&a, wasm_path(name));
     if (config) {
         js_arg(&a, "--config");
         js_arg(&a, "%s", config);
@@ -610,8 +615,7 @@ Test(extism_pdk, many_calls_on_one_instance)
     pdk_inst x;
     inst_open(&x, "count_vowels", NULL, 0, PLE_LOG_INFO, NULL);
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", wasm_path("count_vowels"));
+    js_plugin(&a, wasm_path("count_vowels"));
     static char outs[CALLS][96];
     unsigned total = 0;
     for (unsigned i = 0; i < CALLS; i++) {
@@ -646,8 +650,7 @@ Test(extism_pdk, logs_at_every_level)
     inst_open(&x, "kitchen", NULL, 0, PLE_LOG_TRACE, NULL);
     inst_expect(&x, "log", BYTES("hi"), BYTES("logged"));
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", wasm_path("kitchen"));
+    js_plugin(&a, wasm_path("kitchen"));
     js_arg(&a, "log=hi");
     js_run j;
     js_run_args(&j, &a);
@@ -770,8 +773,7 @@ Test(extism_pdk, echo_of_one_mebibyte)
     cr_assert_eq(write(fd, big, MIB), (ssize_t)MIB);
     close(fd);
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", wasm_path("kitchen"));
+    js_plugin(&a, wasm_path("kitchen"));
     js_arg(&a, "echo@%s", file);
     js_run j;
     js_run_args(&j, &a);
@@ -796,8 +798,7 @@ Test(extism_pdk, missing_function)
     cr_assert_str_eq(err, "count_vowels.wasm: no exported function 'count_vowel' "
                           "(did you mean 'count_vowels'?)");
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", wasm_path("count_vowels"));
+    js_plugin(&a, wasm_path("count_vowels"));
     js_arg(&a, "count_vowel");
     js_run j;
     js_run_args(&j, &a);
@@ -855,8 +856,7 @@ static char *http_on_all_hosts(const char *in, const char *allow)
 
     /* The JS SDK 1.0.3 serves http_request only to a plugin run in a worker. */
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", wasm_path("kitchen"));
+    js_plugin(&a, wasm_path("kitchen"));
     js_arg(&a, "--worker");
     js_arg(&a, "--allow-host");
     js_arg(&a, "127.0.0.1");
@@ -967,12 +967,10 @@ Test(extism_pdk, http_request_denied, .init = http_start, .fini = http_stop)
                           "not in the allow-list (empty)");
 
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", k);
+    js_plugin(&a, k);
     js_arg(&a, "--worker");
     js_call(&a, "http", in, len);
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", k);
+    js_plugin(&a, k);
     js_arg(&a, "--worker");
     js_arg(&a, "--allow-host");
     js_arg(&a, "example.com");
@@ -1182,8 +1180,7 @@ Test(extism_pdk, computation_matches_v8)
     char *outs[4];
     size_t lens[4];
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", wasm_path("compute"));
+    js_plugin(&a, wasm_path("compute"));
     for (int i = 0; i < 4; i++) {
         outs[i] = compute(funcs[i], inputs[i], &lens[i]);
         js_call(&a, funcs[i], inputs[i], strlen(inputs[i]));
@@ -1242,8 +1239,7 @@ Test(extism_pdk, computation_matches_v8_on_generated_values)
     size_t len_m, len_i;
     char *m = compute("math", nums, &len_m), *n = compute("ints", ints, &len_i);
     js_args a = {0};
-    js_arg(&a, "--plugin");
-    js_arg(&a, "%s", wasm_path("compute"));
+    js_plugin(&a, wasm_path("compute"));
     js_call(&a, "math", nums, kn);
     js_call(&a, "ints", ints, ki);
     js_run j;
