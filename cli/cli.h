@@ -82,6 +82,14 @@ void cli_print_owned(FILE *f, char *s);
 ** network. */
 int cli_call_exit_code(pl_status st, const pl_call *call);
 
+/* Open a host on config (NULL: the default lookup). In an interactive
+** terminal undecided permission requests are asked on /dev/tty (see
+** cli_grants.c); else they are denied. Returns CLI_OK, or the exit code
+** after printing the error. */
+int cli_open_host(const char *config, pl_host **h);
+/* --non-interactive: never ask, whatever the terminal. */
+void cli_set_noninteractive(bool on);
+
 int cli_config(int argc, char **argv);
 int cli_plugins(int argc, char **argv);
 int cli_models(int argc, char **argv);
@@ -95,5 +103,6 @@ int cli_call(int argc, char **argv);
 int cli_tools(int argc, char **argv);
 int cli_tool(int argc, char **argv);
 int cli_invoke(int argc, char **argv);
+int cli_grants(int argc, char **argv);
 
 #endif

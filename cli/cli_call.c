@@ -455,17 +455,15 @@ static int call_named(const call_args *a)
     int code = read_input(a, &in, &len, &owned);
     if (code != CLI_OK)
         return code;
-    char err[2048];
     pl_host *h = NULL;
-    pl_status st = pl_host_open(a->host_config, &h, err, sizeof err);
-    if (st != PL_OK) {
+    if ((code = cli_open_host(a->host_config, &h)) != CLI_OK) {
         free(owned);
-        return cli_fail(st, err);
+        return code;
     }
     pl_call *call = NULL;
     void *out = NULL;
     size_t out_len = 0;
-    st = pl_call_new(&call);
+    pl_status st = pl_call_new(&call);
     if (st == PL_OK)
         st = pl_plugin_call(h, a->target, a->func, in, len, call, &out, &out_len);
     free(owned);

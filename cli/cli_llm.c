@@ -174,13 +174,6 @@ int cli_llm_args(const char *cmd, int argc, char **argv, bool need_provider, llm
     return b.msg[0] ? cli_usage_error("%s", b.msg) : CLI_OK;
 }
 
-static int open_host(const llm_args *a, pl_host **h)
-{
-    char err[2048];
-    pl_status st = pl_host_open(a->config, h, err, sizeof err);
-    return st == PL_OK ? CLI_OK : cli_fail(st, err);
-}
-
 /* ---- plugins ----------------------------------------------------------------- */
 
 static const char *kind_name(pl_plugin_kind k)
@@ -231,7 +224,7 @@ int cli_plugins(int argc, char **argv)
     llm_args a;
     int rc = cli_llm_args("plugins", argc, argv, false, &a);
     pl_host *h = NULL;
-    if (rc != CLI_OK || (rc = open_host(&a, &h)) != CLI_OK)
+    if (rc != CLI_OK || (rc = cli_open_host(a.config, &h)) != CLI_OK)
         return rc;
     size_t n = pl_host_plugin_count(h);
     bool any_failed = false;
@@ -265,7 +258,7 @@ int cli_plugins(int argc, char **argv)
 int cli_llm_run(const llm_args *a, const char *req, cli_call_fn fn, char **out)
 {
     pl_host *h = NULL;
-    int rc = open_host(a, &h);
+    int rc = cli_open_host(a->config, &h);
     if (rc != CLI_OK)
         return rc;
     pl_call *c = NULL;

@@ -45,13 +45,6 @@ static int parse(const char *cmd, int argc, char **argv, int min, int max, tool_
     return CLI_OK;
 }
 
-static int open_host(const tool_args *a, pl_host **h)
-{
-    char err[2048];
-    pl_status st = pl_host_open(a->config, h, err, sizeof err);
-    return st == PL_OK ? CLI_OK : cli_fail(st, err);
-}
-
 /* A tool's result (compact JSON, MCP's shape): on stdout, or on stderr
 ** with exit code 19 when the tool marked it isError. */
 static int print_result(const char *json)
@@ -66,7 +59,7 @@ int cli_tools(int argc, char **argv)
     tool_args a = {0};
     int code = parse("tools", argc, argv, 1, 1, &a);
     pl_host *h = NULL;
-    if (code != CLI_OK || (code = open_host(&a, &h)) != CLI_OK)
+    if (code != CLI_OK || (code = cli_open_host(a.config, &h)) != CLI_OK)
         return code;
     char *out = NULL;
     pl_status st = pl_tool_list(h, a.words[0], &out);
@@ -84,7 +77,7 @@ int cli_tool(int argc, char **argv)
     tool_args a = {0};
     int code = parse("tool", argc, argv, 2, 3, &a);
     pl_host *h = NULL;
-    if (code != CLI_OK || (code = open_host(&a, &h)) != CLI_OK)
+    if (code != CLI_OK || (code = cli_open_host(a.config, &h)) != CLI_OK)
         return code;
     pl_call *call = NULL;
     pl_call_new(&call);
@@ -106,7 +99,7 @@ int cli_invoke(int argc, char **argv)
     tool_args a = {0};
     int code = parse("invoke", argc, argv, 2, 3, &a);
     pl_host *h = NULL;
-    if (code != CLI_OK || (code = open_host(&a, &h)) != CLI_OK)
+    if (code != CLI_OK || (code = cli_open_host(a.config, &h)) != CLI_OK)
         return code;
     pl_call *call = NULL;
     pl_call_new(&call);

@@ -33,6 +33,8 @@ static const cli_command commands[] = {
     {"tool", cli_tool, "PLUGIN TOOL [ARGS_JSON]", "call one tool (arguments checked first)"},
     {"invoke", cli_invoke, "PLUGIN METHOD [PARAMS_JSON]",
      "call a method of a tool, prompt or context plugin (prompts/get, context/get, ...)"},
+    {"grants", cli_grants, "list|allow|deny|revoke ...",
+     "remembered answers to plugins' permission requests (the grants file)"},
     {"version", cmd_version, "", "print plinth's version"},
     {"help", cmd_help, "", "show this help"},
     {NULL, NULL, NULL, NULL},
@@ -41,7 +43,7 @@ static const cli_command commands[] = {
 static void print_help(FILE *f)
 {
     fprintf(f, "plinth %s — a plugin host for LLM applications\n\n", pl_version());
-    fprintf(f, "usage: plinth COMMAND [ARGS...]\n\ncommands:\n");
+    fprintf(f, "usage: plinth [--non-interactive] COMMAND [ARGS...]\n\ncommands:\n");
     for (const cli_command *c = commands; c->name; c++) {
         char left[64];
         snprintf(left, sizeof left, "%s %s", c->name, c->usage);
@@ -51,6 +53,8 @@ static void print_help(FILE *f)
             "\noptions:\n"
             "  --version                                print the version and exit\n"
             "  --help                                   show this help\n"
+            "  --non-interactive                        never ask for permissions: deny\n"
+            "                                           (also PLINTH_NONINTERACTIVE=1)\n"
             "\nconfiguration lookup when FILE is omitted: $PLINTH_CONFIG, ./plinth.toml,\n"
             "./plugins.toml, ./providers.toml, $XDG_CONFIG_HOME/plinth/plinth.{toml,json,yaml,yml}\n"
             "\nplugins, models, chat, complete and embed take --config FILE (else the lookup above)\n"
@@ -65,6 +69,11 @@ static void print_help(FILE *f)
             "                       call a function the Extism way: its output bytes on stdout as\n"
             "                       they are, its error on stderr; no HTTP host, file or WASI\n"
             "                       unless given; logs (and WASI output) on stderr with --log-level\n"
+            "\npermissions: a request of a plugin's manifest that the configuration does not\n"
+            "grant is decided by the grants file, else asked in a terminal ('Allow? [y/N]',\n"
+            "then 'Remember this answer? [y/N]'), else denied. grants list [--json],\n"
+            "grants allow|deny PLUGIN CAPABILITY[=ITEM], grants revoke PLUGIN [CAPABILITY[=ITEM]]\n"
+            "(log llm retrieval plan network=HOST fs_read=PATH fs_write=PATH environment=NAME)\n"
             "\nexit codes: 0 ok, 1 check failed (for example invalid data), 2 usage error,\n"
             "3 configuration or manifest error, 4 file missing or unreadable, 5 no such plugin,\n"
             "6 plugin failed, 7 authentication refused, 8 rate limited, 9 request refused,\n"
@@ -90,6 +99,11 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--non-interactive") == 0) {
+        cli_set_noninteractive(true);
+        argv[1] = argv[0];
+        argc--, argv++;
+    }
     if (argc < 2) {
         print_help(stderr);
         return CLI_USAGE;

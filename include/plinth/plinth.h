@@ -251,6 +251,111 @@ PL_API pl_status pl_host_plugin_info(const pl_host *host, size_t i, pl_plugin_in
 ** host's last error then suggests a near name). */
 PL_API pl_status pl_host_plugin_find(pl_host *host, const char *name, pl_plugin_info *out);
 
+/* ==== permission requests and the grants file =============================
+** A Wasm plugin's manifest says what it needs; the operator grants it in
+** the configuration (capabilities, permissions). At load, each request —
+** a host service (log, llm, retrieval, plan) or one item of a resource
+** (a network host, a path to read or write, an environment variable) — is
+**   1. given when the configuration grants it;
+**   2. else refused when the grants file ([paths] grants_file) denies it,
+**      given when it allows it (answers remembered for that plugin name,
+**      and for its artefact's SHA-256 when they were given at a prompt);
+**   3. else undecided: pl_host_open_ex asks the application's pl_grant_fn;
+**      without one (pl_host_open) it is denied, and logged.
+** Calls that need a refused capability fail naming it. */
+
+/* An answer to one request. Zero (what an unset value reads as) denies. */
+typedef enum pl_grant_answer {
+    PL_GRANT_DENY_ONCE = 0,    /* not given, this time only */
+    PL_GRANT_ALLOW_ONCE = 1,   /* given for this host; nothing is written */
+    PL_GRANT_ALLOW_ALWAYS = 2, /* given, and remembered in the grants file */
+    PL_GRANT_DENY_ALWAYS = 3   /* refused, and remembered: not asked again */
+} pl_grant_answer;
+
+/* One undecided request. Everything is borrowed for the callback only. */
+typedef struct pl_grant_request {
+    uint32_t struct_size;   /* sizeof(pl_grant_request) as plinth knows it:
+                               members past it are not there */
+    const char *plugin;     /* the configured name */
+    pl_backend backend;
+    const char *location;   /* the file it was loaded from */
+    const char *plugin_id;  /* its manifest's id, or NULL */
+    const char *sha256;     /* the artefact's SHA-256 (64 hex digits); an
+                               "always" answer holds for this artefact only */
+    const char *capability; /* "log", "llm", "retrieval", "plan", "network",
+                               "fs_read", "fs_write" or "environment" */
+    const char *item;       /* network: a host pattern ("api.example.com");
+                               fs_read / fs_write: an absolute path;
+                               environment: a variable name; NULL for the
+                               host services. Text from the plugin: escape it
+                               before showing it on a terminal */
+} pl_grant_request;
+
+/* Decide one request. Runs during pl_host_open_ex, on the thread that
+** called it, once per undecided request; it may block (to ask a person).
+** An answer outside pl_grant_answer counts as PL_GRANT_DENY_ONCE. */
+typedef pl_grant_answer (*pl_grant_fn)(void *user, const pl_grant_request *req);
+
+/*
+** pl_host_opts — how pl_host_open_ex opens a host. Set struct_size to
+** sizeof(pl_host_opts) (PL_HOST_OPTS_INIT does); members beyond the
+** caller's struct_size take their defaults, so the struct can grow.
+*/
+typedef struct pl_host_opts {
+    uint32_t struct_size; /* sizeof(pl_host_opts) as the caller knows it */
+    pl_grant_fn on_grant; /* undecided requests; NULL: denied */
+    void *grant_user;     /* passed to on_grant */
+} pl_host_opts;
+
+#define PL_HOST_OPTS_INIT {(uint32_t)sizeof(pl_host_opts), NULL, NULL}
+
+/*
+** pl_host_open_ex — pl_host_open with options (opts NULL: as pl_host_open).
+** "Always" answers are written to the grants file before it returns; when
+** that fails the answer still holds for this host and a warning is
+** logged. A grants file that cannot be read (a syntax error, say) fails
+** the plugins that needed it, with its file:line:col message. Errors as
+** for pl_host_open, plus PL_E_INVALID_ARG for a struct_size of 0 or larger
+** than this library's sizeof(pl_host_opts).
+*/
+PL_API pl_status pl_host_open_ex(const char *config_path, const pl_host_opts *opts,
+                                 pl_host **out, char *err, size_t errlen);
+
+/*
+** Managing the grants file (`plinth grants`). config_path finds the
+** configuration as pl_host_open does (NULL: the default lookup); its
+** [paths] grants_file names the file (default
+** $XDG_CONFIG_HOME/plinth/grants.toml). Each call reads the file afresh;
+** changes are written atomically (temporary file, fsync, rename; mode
+** 0600; the folder is made when missing), under a lock, keeping every
+** other entry. A permission is "CAPABILITY" or "CAPABILITY=ITEM":
+** "llm", "network=api.example.com", "fs_read=/data" (or
+** "filesystem.read=/data"; "~" expanded), "environment=HOME". Answers made
+** here hold for any artefact of that plugin name. On failure err says
+** why: PL_E_INVALID_ARG for a bad plugin name or permission ("unknown
+** capability 'netwrok' (did you mean 'network'?)"), PL_E_SYNTAX /
+** PL_E_CONFIG for a malformed file (file:line:col), PL_E_IO,
+** PL_E_NOT_FOUND (revoking what is not there; no grants file path because
+** neither $XDG_CONFIG_HOME nor $HOME is set), PL_E_NOMEM.
+*/
+/* The grants file's path (to pl_free). */
+PL_API pl_status pl_grants_path(const char *config_path, char **out, char *err,
+                                size_t errlen);
+/* Its content: flags 0 for people (one plugin per line, its answers
+** below), PL_GRANTS_JSON for {"file", "plugins": [{"name", "sha256",
+** "location", "allow": [...], "deny": [...]}]}. *out to pl_free. */
+#define PL_GRANTS_JSON 1u
+PL_API pl_status pl_grants_list(const char *config_path, unsigned flags, char **out,
+                                char *err, size_t errlen);
+/* Remember permission as allowed (allow non-zero) or denied for plugin;
+** the opposite answer, wherever it was remembered for that plugin, goes. */
+PL_API pl_status pl_grants_set(const char *config_path, const char *plugin,
+                               const char *permission, int allow, char *err, size_t errlen);
+/* Forget one permission's answers for plugin (permission NULL: all of its
+** answers). PL_E_NOT_FOUND when nothing was remembered. */
+PL_API pl_status pl_grants_revoke(const char *config_path, const char *plugin,
+                                  const char *permission, char *err, size_t errlen);
+
 /* ==== calls ===============================================================
 ** A pl_call carries one provider call's cancellation and, after it
 ** failed, the typed error. Make one per call (or reuse it: every call

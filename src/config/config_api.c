@@ -48,7 +48,7 @@ static pl_status take(int rc, plu_buf *b, char **out)
 
 /* ---- configuration -------------------------------------------------------------------- */
 
-static pl_status config_open(const char *path, plc_config **cfg, pl_err *e)
+pl_status plc_config_open(const char *path, plc_config **cfg, pl_err *e)
 {
     char *found = NULL;
     pl_status st = plc_config_find(path, &found, e);
@@ -74,7 +74,7 @@ PL_API pl_status pl_config_load(const char *path, pl_config **out, char *err, si
     pl_config *h = plu_calloc(1, sizeof *h);
     if (!h)
         return report(plu_err_nomem(&e), &e, err, errlen);
-    pl_status st = config_open(path, &h->cfg, &e);
+    pl_status st = plc_config_open(path, &h->cfg, &e);
     if (st != PL_OK) {
         plu_free(h);
         return report(st, &e, err, errlen);

@@ -155,12 +155,16 @@ void plc_hint(char *buf, size_t size, const char *word, const char *const *words
 bool plc_check_url(const char *s, bool allow_http, char *why, size_t whylen);
 bool plc_check_host_pattern(const char *s, char *why, size_t whylen);
 bool plc_check_env_name(const char *s);
-bool plc_check_name(const char *s); /* plugin names: [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 
 /* Field checks usable as plc_field.check. */
+pl_status plc_check_name_field(plc_dctx *cx, const plc_member *m, const void *field); /* 'name' */
 pl_status plc_check_http_url(plc_dctx *cx, const plc_member *m, const void *field);
 pl_status plc_check_host_list(plc_dctx *cx, const plc_member *m, const void *field);
 pl_status plc_check_env_list(plc_dctx *cx, const plc_member *m, const void *field);
+
+/* A "sha256" value (m): 64 hex digits, an optional "sha256:" prefix
+** dropped; *sha256 is replaced by the lowercase digits (arena copy). */
+pl_status plc_normalise_sha256(plc_dctx *cx, const plc_member *m, const char **sha256);
 
 /* Capability names, NULL-terminated, in PLC_CAP bit order. */
 extern const char *const plc_cap_names[];

@@ -40,6 +40,13 @@ typedef struct plc_kv {
     const char *value;
 } plc_kv;
 
+/* Append a copy of s to l, both in arena (the old items array is left to
+** the arena). PL_OK or PL_E_NOMEM. */
+pl_status plc_strlist_push(plu_arena *arena, plc_strlist *l, const char *s);
+
+/* A valid plugin name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
+bool plc_check_name(const char *s);
+
 typedef struct plc_kvlist {
     plc_kv *items;
     size_t len;
@@ -311,6 +318,10 @@ pl_status plc_config_load(const char *path, plc_config **out, pl_err *err);
 pl_status plc_config_from_doc(plc_doc *doc, const char *path, plc_config **out,
                               pl_err *err);
 
+/* plc_config_find, then plc_config_load of what it found, or the built-in
+** defaults when it found nothing: what pl_host_open reads. */
+pl_status plc_config_open(const char *explicit_path, plc_config **out, pl_err *err);
+
 /* The built-in defaults (no file). PL_OK or PL_E_NOMEM. */
 pl_status plc_config_defaults(plc_config **out, pl_err *err);
 
@@ -382,6 +393,88 @@ pl_status plc_manifest_from_doc(plc_doc *doc, const char *path, plc_manifest **o
 void plc_manifest_free(plc_manifest *m);
 int plc_manifest_to_json(const plc_manifest *m, int indent, plu_buf *out);
 int plc_manifest_summary(const plc_manifest *m, plu_buf *out);
+
+/* ---- the grants file: remembered permission answers ---------------------
+** [paths] grants_file (docs/configuration.md): per plugin, the requests an
+** operator allowed or denied for good, at a prompt or with `plinth grants`.
+** A permission is written "CAP" for a host service (log, llm, retrieval,
+** plan) or "CAP=ITEM" for a resource: network=HOST-PATTERN, fs_read=PATH,
+** fs_write=PATH (absolute), environment=NAME. */
+
+/* Canonical form of one permission typed by a person or read from a file,
+** appended to out: "filesystem.read" becomes "fs_read", "~" is expanded
+** and trailing '/' dropped from paths; the capability bit goes to *cap
+** (cap may be NULL). PL_OK; PL_E_INVALID_ARG with why saying what is
+** wrong (did-you-mean for an unknown capability); PL_E_NOMEM. On failure
+** out is left as it was. */
+pl_status plc_perm_canon(const char *text, plu_buf *out, unsigned *cap, char *why,
+                         size_t whylen);
+
+/* One [[plugins]] entry. Lists hold canonical permissions. */
+typedef struct plc_grant_entry {
+    const char *name;     /* the plugin's configured name */
+    const char *sha256;   /* the artefact the answers are for; NULL: any */
+    const char *location; /* where it was when answered: for people only */
+    plc_strlist allow, deny;
+    pl_loc loc;           /* where the entry starts (0 for a new one) */
+} plc_grant_entry;
+
+typedef struct plc_grants_file {
+    const char *path;
+    plc_grant_entry *entries; /* in file order; new ones at the end */
+    size_t n_entries;
+    plc_doc *doc;             /* owned; NULL for a file that did not exist */
+    plu_arena arena;          /* owns the model (edits allocate here too) */
+} plc_grants_file;
+
+/* Read the file. A file that does not exist reads as no entries (PL_OK);
+** a malformed one is PL_E_SYNTAX / PL_E_CONFIG with file:line:col. */
+pl_status plc_grants_file_load(const char *path, plc_grants_file **out, pl_err *err);
+/* The same from text already read (path names it in messages). */
+pl_status plc_grants_file_parse(const char *text, size_t len, const char *path,
+                                plc_grants_file **out, pl_err *err);
+void plc_grants_file_free(plc_grants_file *f);
+
+typedef enum plc_decision {
+    PLC_UNDECIDED,
+    PLC_ALLOWED,
+    PLC_DENIED,
+} plc_decision;
+
+/* Whether perm (canonical) was answered for plugin name whose artefact has
+** this sha256 (NULL: unknown). The entries named name that apply are the
+** ones without a sha256 and the one with this sha256; a deny in any of
+** them wins over an allow. */
+plc_decision plc_grants_file_decide(const plc_grants_file *f, const char *name,
+                                    const char *sha256, const char *perm);
+
+/* Remember perm (canonical) for (name, sha256): added to the allow or deny
+** list of that entry (made, with location, when missing) and taken off the
+** other list of every entry it overlaps (same name; sha256 NULL on either
+** side, or equal). PL_OK or PL_E_NOMEM. */
+pl_status plc_grants_file_set(plc_grants_file *f, const char *name, const char *sha256,
+                              const char *location, const char *perm, bool allow, pl_err *err);
+/* Forget perm (NULL: everything) in every entry named name; entries left
+** with no answer are dropped. Returns how many answers went. */
+size_t plc_grants_file_revoke(plc_grants_file *f, const char *name, const char *perm);
+
+/* The file as plinth writes it (header comment, then the entries), as
+** JSON ({"file", "plugins": [{"name", "sha256", "location", "allow",
+** "deny"}]}), or as a summary for people. Append; 0 or -1 on out of memory. */
+int plc_grants_file_to_toml(const plc_grants_file *f, plu_buf *out);
+int plc_grants_file_to_json(const plc_grants_file *f, int indent, plu_buf *out);
+int plc_grants_file_summary(const plc_grants_file *f, plu_buf *out);
+
+/*
+** Change the file safely: make its folder (0700) if needed, lock the
+** folder against other writers (flock), read the file afresh, let edit
+** change the model, then replace the file atomically (temporary file,
+** fsync, rename; mode 0600). A status other than PL_OK from edit is
+** returned and nothing is written. A symlinked file is written through.
+*/
+typedef pl_status (*plc_grants_edit_fn)(plc_grants_file *f, void *user, pl_err *err);
+pl_status plc_grants_file_update(const char *path, plc_grants_edit_fn edit, void *user,
+                                 pl_err *err);
 
 /* ---- names ---------------------------------------------------------------- */
 

@@ -18,7 +18,7 @@ enum { F_NAME, F_ENABLED, F_PATH, F_SHA256, F_COMMAND, F_ARGS, F_PROTOCOL, F_ENV
 
 /* ---- single-key decoders -------------------------------------------------------- */
 
-static pl_status check_name(plc_dctx *cx, const plc_member *m, const void *field)
+pl_status plc_check_name_field(plc_dctx *cx, const plc_member *m, const void *field)
 {
     const char *s = *(const char *const *)field;
     char q[PLC_QUOTE_MAX];
@@ -144,7 +144,7 @@ static pl_status decode_provider_config(plc_dctx *cx, const plc_member *m, void 
 
 #define ENTRY_COMMON_FIELDS                                                                     \
     {.key = "name", .type = PLC_F_STRING, .flags = PLC_FF_REQUIRED,                             \
-     .offset = offsetof(plc_plugin, name), .check = check_name, .hints = "id"},                 \
+     .offset = offsetof(plc_plugin, name), .check = plc_check_name_field, .hints = "id"},                 \
     {.key = "enabled", .type = PLC_F_BOOL, .offset = offsetof(plc_plugin, enabled),             \
      .def.b = true, .hints = "enable disabled"},                                                \
     {.key = "path", .type = PLC_F_STRING, .offset = offsetof(plc_plugin, path),                 \
@@ -282,11 +282,9 @@ static pl_status classify_path(plc_dctx *cx, plc_plugin *p, const plc_node *v)
     return source_file(cx, p, v);
 }
 
-/* "sha256" pin: 64 hex digits (an optional "sha256:" prefix is dropped),
-** stored lowercase. */
-static pl_status normalise_sha256(plc_dctx *cx, plc_plugin *p, const plc_member *m)
+pl_status plc_normalise_sha256(plc_dctx *cx, const plc_member *m, const char **sha256)
 {
-    const char *s = p->sha256;
+    const char *s = *sha256;
     char q[PLC_QUOTE_MAX];
     if (strncmp(s, "sha256:", 7) == 0)
         s += 7;
@@ -295,14 +293,14 @@ static pl_status normalise_sha256(plc_dctx *cx, plc_plugin *p, const plc_member 
         return plc_fail(cx, &m->value->loc,
                         "'sha256' must be 64 hexadecimal digits (the SHA-256 of the file), "
                         "got '%s' (%zu characters)",
-                        plc_quote(q, sizeof q, p->sha256, strlen(p->sha256)), n);
+                        plc_quote(q, sizeof q, *sha256, strlen(*sha256)), n);
     char *d = plc_dupn(cx, s, n);
     if (!d)
         return plc_nomem(cx);
     for (size_t i = 0; i < n; i++)
         if (d[i] >= 'A' && d[i] <= 'F')
             d[i] = (char)(d[i] - 'A' + 'a');
-    p->sha256 = d;
+    *sha256 = d;
     return PL_OK;
 }
 
@@ -349,7 +347,7 @@ static pl_status check_source_keys(plc_dctx *cx, const plc_node *t, plc_plugin *
 static pl_status finish_source(plc_dctx *cx, const plc_node *t, plc_plugin *p)
 {
     pl_status st;
-    if (p->sha256 && (st = normalise_sha256(cx, p, member(t, "sha256"))) != PL_OK)
+    if (p->sha256 && (st = plc_normalise_sha256(cx, member(t, "sha256"), &p->sha256)) != PL_OK)
         return st;
     if (p->command) {
         p->source = PLC_SOURCE_COMMAND;

@@ -73,6 +73,9 @@ struct pl_host {
     size_t n_plugins;
     pln_client *http;      /* NULL until the first HTTP request (under lock) */
     int log_level;         /* PL_PLUGIN_LOG_*: messages above it are dropped */
+    pl_grant_fn on_grant;  /* undecided permission requests; set during
+                              pl_host_open_ex only (grants.c) */
+    void *grant_user;
 };
 
 struct pl_call {
@@ -125,6 +128,19 @@ pl_status plh_not_found(pl_host *h, const char *what, const char *name);
 
 /* ---- wasm.c ---- */
 pl_status plh_wasm_load(plh_plugin *p, pl_err *err);
+
+/* ---- grants.c ---- */
+/*
+** What a sandboxed plugin may do: its manifest's requests (m; NULL: the
+** configuration alone decides) met by the configuration, the grants file
+** or the host's on_grant, in that order (plinth.h). sha256 is the
+** artefact's digest. *out is the configuration's grants cut down to what
+** was asked, plus what was allowed beyond them; lists made here live in
+** arena. PL_OK, or the grants file's error (the plugin does not load),
+** PL_E_NOMEM.
+*/
+pl_status plh_grants_settle(plh_plugin *p, const plc_manifest *m, const char *sha256,
+                            plu_arena *arena, plc_grants *out, pl_err *err);
 
 /* ---- native.c ---- */
 pl_status plh_native_load(plh_plugin *p, pl_err *err);

@@ -78,8 +78,26 @@ static pl_status load_config(const char *path, plc_config **cfg, char **found,
     return plc_config_defaults(cfg, err);
 }
 
+/* Options as the caller's struct_size has them; the rest as defaults. */
+static bool read_opts(const pl_host_opts *in, pl_host_opts *o)
+{
+    *o = (pl_host_opts)PL_HOST_OPTS_INIT;
+    if (!in)
+        return true;
+    if (in->struct_size == 0 || in->struct_size > sizeof *o)
+        return false;
+    memcpy(o, in, in->struct_size);
+    return true;
+}
+
 PL_API pl_status pl_host_open(const char *config_path, pl_host **out, char *err,
                               size_t errlen)
+{
+    return pl_host_open_ex(config_path, NULL, out, err, errlen);
+}
+
+PL_API pl_status pl_host_open_ex(const char *config_path, const pl_host_opts *opts,
+                                 pl_host **out, char *err, size_t errlen)
 {
     copy_err(err, errlen, "");
     if (!out) {
@@ -87,6 +105,12 @@ PL_API pl_status pl_host_open(const char *config_path, pl_host **out, char *err,
         return PL_E_INVALID_ARG;
     }
     *out = NULL;
+    pl_host_opts o;
+    if (!read_opts(opts, &o)) {
+        copy_err(err, errlen, "pl_host_open_ex: opts->struct_size must be set to "
+                              "sizeof(pl_host_opts) (PL_HOST_OPTS_INIT)");
+        return PL_E_INVALID_ARG;
+    }
     pl_err e;
     plu_err_clear(&e);
     pl_host *h = plu_calloc(1, sizeof *h);
@@ -106,7 +130,11 @@ PL_API pl_status pl_host_open(const char *config_path, pl_host **out, char *err,
     plu_err_clear(&h->err);
     pthread_mutex_init(&h->lock, NULL);
     h->log_level = log_level_from_env();
+    h->on_grant = o.on_grant; /* asked while the plugins load, never after */
+    h->grant_user = o.grant_user;
     st = plh_registry_load(h);
+    h->on_grant = NULL;
+    h->grant_user = NULL;
     if (st != PL_OK) {
         copy_err(err, errlen, h->err.msg);
         pl_host_close(h);

@@ -5,7 +5,8 @@
 ** instances, and run exports under the plugin's limits.
 **
 ** Order at load: trust, the bytes (and their sha256 pin), the module, the
-** grants, then per kind: a provider's metadata is read from its exports on
+** grants (grants.c: manifest, configuration, grants file, the host's
+** on_grant), then per kind: a provider's metadata is read from its exports on
 ** a first host without network, its configuration checked and its
 ** allow-list built, and only then is the real host made with that
 ** allow-list; a tool, prompt or context plugin describes itself.
@@ -40,7 +41,9 @@ static pl_status check_trust(const plh_plugin *p, pl_err *err)
                     p->info.location, p->info.name);
 }
 
-static pl_status read_module(plh_plugin *p, plw_module **out, pl_err *err)
+/* The module, and the sha256 of its bytes in hex (the pin is checked with
+** it; remembered permission answers are keyed by it). */
+static pl_status read_module(plh_plugin *p, plw_module **out, char hex[65], pl_err *err)
 {
     char *bytes = NULL;
     size_t len = 0;
@@ -48,8 +51,11 @@ static pl_status read_module(plh_plugin *p, plw_module **out, pl_err *err)
     if (st != PL_OK)
         return st;
     const char *pin = p->conf->sha256;
-    char hex[65];
-    if (pin && (pls_sha256_hex(bytes, len, hex) != 0 || strcmp(hex, pin) != 0)) {
+    if (pls_sha256_hex(bytes, len, hex) != 0) {
+        plu_free(bytes);
+        return plu_errf(err, PL_E_INTERNAL, NULL, "%s: sha256 failed", p->info.location);
+    }
+    if (pin && strcmp(hex, pin) != 0) {
         plu_free(bytes);
         return plu_errf(err, PL_E_SIGNATURE, NULL, "%s: sha256 %s does not match the pin %s",
                         p->info.location, hex, pin);
@@ -114,57 +120,6 @@ static void free_list(char **l, size_t n)
     plu_free(l);
 }
 
-/* What the plugin asks for and the configuration grants must agree: it
-** gets what both name. Without a manifest the grant alone decides. A
-** request the configuration does not grant is logged (calls that need it
-** fail, naming the capability). */
-static void settle_grants(plh_wasm *w, const plc_manifest *m, plc_grants *out)
-{
-    const plc_grants *g = &w->p->conf->grants;
-    *out = *g;
-    if (!m)
-        return;
-    unsigned want = m->requested.caps;
-    if (m->requested.network.len)
-        want |= PLC_CAP_NETWORK;
-    if (m->requested.fs_read.len)
-        want |= PLC_CAP_FS_READ;
-    if (m->requested.fs_write.len)
-        want |= PLC_CAP_FS_WRITE;
-    if (m->requested.environment.len)
-        want |= PLC_CAP_ENVIRONMENT;
-    unsigned have = g->caps;
-    if (g->network.len)
-        have |= PLC_CAP_NETWORK;
-    if (g->fs_read.len)
-        have |= PLC_CAP_FS_READ;
-    if (g->fs_write.len)
-        have |= PLC_CAP_FS_WRITE;
-    if (g->environment.len)
-        have |= PLC_CAP_ENVIRONMENT;
-    /* A provider's network is its allow-list and its key comes with its
-    ** configuration: those requests are met without a grant. */
-    if (w->p->info.kind == PL_KIND_PROVIDER)
-        have |= PLC_CAP_NETWORK | PLC_CAP_ENVIRONMENT;
-    for (unsigned bit = 1; bit <= PLC_CAP_ENVIRONMENT; bit <<= 1)
-        if ((want & bit) && !(have & bit)) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "the manifest asks for '%s', which the configuration "
-                                      "does not grant",
-                     plc_cap_name(bit));
-            plh_log(w->p->host, w->p->info.name, PL_PLUGIN_LOG_WARN, msg);
-        }
-    out->caps = g->caps & want;
-    if (!(want & PLC_CAP_NETWORK))
-        out->network = (plc_strlist){ 0 };
-    if (!(want & PLC_CAP_FS_READ))
-        out->fs_read = (plc_strlist){ 0 };
-    if (!(want & PLC_CAP_FS_WRITE))
-        out->fs_write = (plc_strlist){ 0 };
-    if (!(want & PLC_CAP_ENVIRONMENT))
-        out->environment = (plc_strlist){ 0 };
-}
-
 /* ---- WASI and logging ---------------------------------------------------------------- */
 
 static void on_output(void *user, int fd, const char *data, size_t len)
@@ -210,21 +165,24 @@ static pl_status wasi_env(plh_wasm *w, const plc_grants *g, pl_err *err)
 }
 
 /* Read grants become read-only preopens, write grants read-write ones; a
-** folder is reached inside the sandbox at the same path. */
+** folder is reached inside the sandbox at the same path (a copy of it:
+** the grants may come from an arena that goes once the plugin loaded). */
 static pl_status wasi_preopens(plh_wasm *w, const plc_grants *g, pl_err *err)
 {
     size_t n = g->fs_read.len + g->fs_write.len;
     w->preopens = plu_calloc(n ? n : 1, sizeof *w->preopens);
     if (!w->preopens)
         return plu_err_nomem(err);
+    w->wasi.preopens = w->preopens;
     for (size_t i = 0; i < n; i++) {
         bool ro = i < g->fs_read.len;
-        const char *path = ro ? g->fs_read.items[i] : g->fs_write.items[i - g->fs_read.len];
+        char *path = plu_strdup(ro ? g->fs_read.items[i] : g->fs_write.items[i - g->fs_read.len]);
+        if (!path)
+            return plu_err_nomem(err);
         w->preopens[i] = (plwasi_preopen){ .host_path = path, .guest_path = path,
                                            .read_only = ro };
+        w->wasi.n_preopens = i + 1;
     }
-    w->wasi.preopens = w->preopens;
-    w->wasi.n_preopens = n;
     return PL_OK;
 }
 
@@ -478,6 +436,8 @@ static void wasm_free(plh_plugin *p)
     plw_module_free(w->mod);
     free_list(w->network, w->n_network);
     free_list(w->wasi_env, w->wasi.n_env);
+    for (size_t i = 0; w->preopens && i < w->wasi.n_preopens; i++)
+        plu_free((char *)w->preopens[i].host_path); /* guest_path is the same string */
     plu_free(w->preopens);
     plu_free(w->name);
     plu_free(w->api_key_name);
@@ -565,7 +525,8 @@ pl_status plh_wasm_load(plh_plugin *p, pl_err *err)
     p->backend = w;
     p->backend_free = wasm_free;
     /* The file first (a missing one says so), then whether it may run. */
-    pl_status st = read_module(p, &w->mod, err);
+    char hex[65];
+    pl_status st = read_module(p, &w->mod, hex, err);
     if (st == PL_OK)
         st = check_trust(p, err);
     if (st != PL_OK)
@@ -586,12 +547,16 @@ pl_status plh_wasm_load(plh_plugin *p, pl_err *err)
         w->version = m->version ? plu_strdup(m->version) : NULL;
     }
     plc_grants g;
-    settle_grants(w, m, &g);
+    plu_arena arena; /* lists of the settled grants; what stays is copied */
+    plu_arena_init(&arena);
+    st = plh_grants_settle(p, m, hex, &arena, &g, err);
     w->caps = g.caps;
-    st = wasi_setup(w, &g, err);
+    if (st == PL_OK)
+        st = wasi_setup(w, &g, err);
     if (st == PL_OK)
         st = p->info.kind == PL_KIND_PROVIDER ? load_provider(w, &g, err) : load_other(w, &g, err);
     plc_manifest_free(m);
+    plu_arena_free(&arena);
     if (st == PL_OK && w->version && !p->info.version)
         p->info.version = w->version;
     return st;

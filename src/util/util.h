@@ -87,6 +87,17 @@ struct pl_err;
 pl_status plu_read_file(const char *path, char **out, size_t *len,
                         struct pl_err *err);
 
+/* ---- writing files --------------------------------------------------------
+** plu_mkdirs: make dir and every missing parent with this mode (existing
+** folders are left as they are). plu_write_atomic: replace path with len
+** bytes of data: a temporary file in the same folder (created with mode),
+** fsync, rename over path, fsync of the folder; a reader sees the old
+** content or the new, never a part. PL_OK, PL_E_IO (the message names the
+** path and the step that failed) or PL_E_NOMEM. */
+pl_status plu_mkdirs(const char *dir, unsigned mode, struct pl_err *err);
+pl_status plu_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                           struct pl_err *err);
+
 /* ---- errors with context -------------------------------------------------
 ** One pl_err travels down a call chain. The layer that detects a problem
 ** records it with plu_errf (status + message + location) and returns the

@@ -432,7 +432,7 @@ Test(wasm_api, run_opts_struct_size)
 
 typedef struct cli_run {
     int code; /* exit status, or 128 + signal */
-    char out[4096], err[4096];
+    char out[16384], err[4096]; /* room for the whole of plinth --help */
 } cli_run;
 
 static void read_back(FILE *f, char *buf, size_t len)

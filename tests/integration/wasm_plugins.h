@@ -99,6 +99,9 @@ static inline pl_status wp_try_open(pl_host **h, char *err, size_t errlen, const
     wp_write("plinth.toml", toml, path, sizeof path);
     free(toml);
     *h = NULL;
+    /* Remembered permission answers ($XDG_CONFIG_HOME/plinth/grants.toml by
+    ** default) come from the test's folder, never from the real home. */
+    setenv("XDG_CONFIG_HOME", wp_tmp(), 1);
     return pl_host_open(path, h, err, errlen);
 }
 

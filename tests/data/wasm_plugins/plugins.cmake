@@ -36,7 +36,8 @@ add_custom_target(pl_wp_plugins ALL DEPENDS ${pl_wp_outputs})
 
 get_property(pl_wp_examples GLOBAL PROPERTY PL_WASM_PLUGIN_TARGETS)
 foreach(name IN ITEMS test_wasm_plugins_examples test_wasm_plugins_providers
-                      test_wasm_plugins_sandbox test_wasm_plugins_pool)
+                      test_wasm_plugins_sandbox test_wasm_plugins_pool
+                      test_wasm_plugins_grants test_cli_grants)
   if(TARGET ${name})
     add_dependencies(${name} pl_wp_plugins ${pl_wp_examples})
     foreach(native IN ITEMS offline)
@@ -47,3 +48,9 @@ foreach(name IN ITEMS test_wasm_plugins_examples test_wasm_plugins_providers
     target_compile_definitions(${name} PRIVATE PL_WP_PLUGINS="${PL_WP_PLUGINS}")
   endif()
 endforeach()
+
+# test_cli_grants drives the permission prompt through a pseudo-terminal
+# (openpty; in libc since glibc 2.34, in libutil before).
+if(TARGET test_cli_grants)
+  target_link_libraries(test_cli_grants PRIVATE util)
+endif()
